@@ -1,0 +1,24 @@
+# Two entry points that work on a fresh machine with only Python 3.11+ (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint clean
+
+$(BIN)/focus-ingest: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/focus-ingest
+	$(BIN)/focus-ingest demo --workdir demo
+
+lint: $(BIN)/focus-ingest
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) demo target logs

@@ -1,0 +1,56 @@
+"""Running the dbt project (validation and marts) on the database the loader just wrote.
+
+dbt runs in-process through its programmatic runner, after the load has released the database: DuckDB
+allows one writer at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from loader.errors import FocusIngestError
+
+logger = logging.getLogger(__name__)
+
+DATABASE_VARIABLE = "FOCUS_INGEST_DATABASE"  # read by profiles.yml
+
+
+def project_dir() -> Path:
+    """The dbt project shipped with the loader: the repository root."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "dbt_project.yml").is_file():
+        raise FocusIngestError(
+            f"The dbt project was not found at {root}; install focus-ingest from its repository."
+        )
+    return root
+
+
+def run_dbt_build(
+    database: Path, work_dir: Path, quiet: bool = False, extra_args: tuple[str, ...] = ()
+) -> bool:
+    """`dbt build` against `database`; True when every model and test passed."""
+    from dbt.cli.main import dbtRunner  # heavy import, only for commands that build
+
+    os.environ[DATABASE_VARIABLE] = str(database.resolve())
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    project = project_dir()
+    arguments = [
+        "build",
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(work_dir / "dbt-target"),
+        "--log-path",
+        str(work_dir / "dbt-logs"),
+        *(["--quiet"] if quiet else []),
+        *extra_args,
+    ]
+    logger.info("dbt %s", " ".join(arguments))
+    result = dbtRunner().invoke(arguments)
+    if result.exception is not None:
+        raise FocusIngestError(f"dbt build could not run: {result.exception}")
+    return bool(result.success)

@@ -1,0 +1,321 @@
+"""One import cycle: list every source, decide what to read by ETag, load with dlt, commit the manifest.
+
+Order matters for "nothing lost, nothing double-counted": rows go in first (dlt, append), then one DuckDB
+transaction records each file version and retracts every row that does not belong to a loaded current
+version (replaced, deleted, rejected half-way, or left by a run that was killed). A file version is marked
+processed only in that transaction, so a killed run is simply finished by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dlt
+import pyarrow as pa
+
+from loader import state
+from loader.discovery import BillingFile, discover
+from loader.errors import SourceError, TransientFileError
+from loader.progress import FileProgress
+from loader.reading import Lineage, ReadOptions, UnreadableFile, column_key, iter_batches, read_header
+from loader.settings import DataSource, RunSettings
+from loader.stores import Store, open_store
+
+logger = logging.getLogger(__name__)
+
+PIPELINE_NAME = "focus_ingest"
+REPORTED_ITEMS = 50  # per list in the summary; counts are always complete
+
+
+@dataclass
+class SourceReport:
+    """What happened to one data source in this run (part of the summary and of `--json`)."""
+
+    name: str
+    location: str
+    profile: str
+    failed: str | None = None
+    periods_found: list[str] = field(default_factory=list)
+    periods_processed: list[str] = field(default_factory=list)
+    periods_skipped: list[str] = field(default_factory=list)
+    files_new: int = 0
+    files_changed: int = 0
+    files_unchanged: int = 0
+    files_deleted: int = 0
+    files_ignored: int = 0
+    files_unreadable: int = 0
+    files_retry: int = 0
+    rows_loaded: int = 0
+    bytes_downloaded: int = 0
+    objects_downloaded: int = 0
+    ignored: list[dict[str, str]] = field(default_factory=list)
+    unreadable: list[dict[str, object]] = field(default_factory=list)
+    retry: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    as_of: str
+    first_month: str
+    database: str
+    sources: list[SourceReport]
+    rows_retracted: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return any(source.failed for source in self.sources)
+
+    def total(self, counter: str) -> int:
+        return sum(getattr(source, counter) for source in self.sources)
+
+    def as_dict(self) -> dict[str, object]:
+        counters = [
+            "files_new",
+            "files_changed",
+            "files_unchanged",
+            "files_deleted",
+            "files_ignored",
+            "files_unreadable",
+            "files_retry",
+            "rows_loaded",
+            "bytes_downloaded",
+            "objects_downloaded",
+        ]
+        totals = {name: self.total(name) for name in counters}
+        totals["periods_found"] = sum(len(s.periods_found) for s in self.sources)
+        totals["periods_skipped"] = sum(len(s.periods_skipped) for s in self.sources)
+        totals["rows_retracted"] = self.rows_retracted
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of,
+            "first_month": self.first_month,
+            "database": self.database,
+            "seconds": round(self.seconds, 3),
+            "ok": not self.failed,
+            "totals": totals,
+            "sources": [asdict(source) for source in self.sources],
+        }
+
+
+@dataclass
+class SourcePlan:
+    """The files of one source that this run reads, and what it already knows to be unchanged or gone."""
+
+    source: DataSource
+    report: SourceReport
+    store: Store | None = None
+    to_read: list[BillingFile] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def plan_source(
+    source: DataSource, settings: RunSettings, known: dict[str, state.KnownVersion], work_dir: Path
+) -> SourcePlan:
+    """List the source and compare with the manifest; a `SourceError` marks the source failed."""
+    report = SourceReport(name=source.name, location=source.location, profile=source.profile)
+    plan = SourcePlan(source=source, report=report)
+    try:
+        store = open_store(source, work_dir)
+        plan.store = store
+        found = discover(store.list_objects(), store.prefix, source.location)
+    except SourceError as error:
+        report.failed = str(error)
+        logger.error("data source %s: %s", source.name, error)
+        return plan
+    report.files_ignored = len(found.ignored)
+    report.ignored = [{"key": i.key, "reason": i.reason} for i in found.ignored[:REPORTED_ITEMS]]
+    report.periods_found = found.months
+    first_month = settings.first_month
+    listed_in_window: set[str] = set()
+    for month in found.months:
+        if month < first_month:
+            report.periods_skipped.append(month)
+            continue
+        report.periods_processed.append(month)
+        for billing_file in found.files_by_month[month]:
+            item = billing_file.item
+            listed_in_window.add(item.key)
+            previous = known.get(item.key)
+            if previous is not None and previous.etag == item.etag:
+                report.files_unchanged += 1
+                plan.unchanged.append((item.key, item.etag))
+            else:
+                plan.to_read.append(billing_file)
+    plan.deleted = sorted(
+        key
+        for key, version in known.items()
+        if version.billing_month >= first_month and key not in listed_in_window
+    )
+    report.files_deleted = len(plan.deleted)
+    return plan
+
+
+class _Reader:
+    """Feeds dlt the record batches of every planned file and remembers each file's outcome."""
+
+    def __init__(
+        self,
+        plans: list[SourcePlan],
+        known: dict[str, dict[str, state.KnownVersion]],
+        run_id: str,
+        options: ReadOptions,
+    ) -> None:
+        self.plans = plans
+        self.known = known
+        self.run_id = run_id
+        self.options = options
+        self.records: list[state.VersionRecord] = []
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        for plan in self.plans:
+            for billing_file in plan.to_read:
+                if plan.report.failed or plan.store is None:
+                    break
+                yield from self._read_file(plan, billing_file)
+
+    def _record(self, plan: SourcePlan, billing_file: BillingFile, status: str, **values: object) -> None:
+        item = billing_file.item
+        header = values.get("header")
+        self.records.append(
+            state.VersionRecord(
+                data_source=plan.source.name,
+                key=item.key,
+                etag=item.etag,
+                size=item.size,
+                last_modified=item.last_modified,
+                billing_month=billing_file.month,
+                status=status,
+                row_count=values.get("row_count"),
+                error=values.get("error"),
+                error_line=values.get("error_line"),
+                header=tuple(header) if header is not None else None,
+                column_keys=tuple(column_key(name) for name in header) if header is not None else None,
+            )
+        )
+        previous = self.known[plan.source.name].get(item.key)
+        if previous is None:
+            plan.report.files_new += 1
+        else:
+            plan.report.files_changed += 1
+
+    def _read_file(self, plan: SourcePlan, billing_file: BillingFile) -> Iterator[pa.RecordBatch]:
+        item = billing_file.item
+        report = plan.report
+        progress = FileProgress(f"{plan.source.name}:{item.key}", item.size)
+        lineage = Lineage(plan.source.name, item.key, item.etag, billing_file.month, self.run_id)
+        header: list[str] | None = None
+        rows = 0
+        try:
+            with plan.store.fetch(item, progress.fetched) as path:
+                report.objects_downloaded += 1
+                report.bytes_downloaded += item.size
+                header = read_header(path, billing_file.is_gzip)
+                for batch in iter_batches(path, billing_file.is_gzip, header, lineage, self.options):
+                    rows += batch.num_rows
+                    progress.read(batch.num_rows)
+                    yield batch
+        except UnreadableFile as error:
+            logger.warning("%s: rejected, unreadable: %s", item.key, error)
+            report.files_unreadable += 1
+            if len(report.unreadable) < REPORTED_ITEMS:
+                report.unreadable.append({"key": item.key, "reason": error.reason, "line": error.line})
+            self._record(
+                plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header
+            )
+            return
+        except TransientFileError as error:
+            logger.warning("%s: not read this run: %s", item.key, error)
+            report.files_retry += 1
+            if len(report.retry) < REPORTED_ITEMS:
+                report.retry.append({"key": item.key, "reason": str(error)})
+            return
+        except SourceError as error:
+            logger.error("data source %s: %s", plan.source.name, error)
+            report.failed = str(error)
+            return
+        report.rows_loaded += rows
+        logger.info("%s: %s rows", item.key, f"{rows:,}")
+        self._record(plan, billing_file, "loaded", row_count=rows, header=header)
+
+
+def _dlt_pipeline(database: Path, work_dir: Path) -> dlt.Pipeline:
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # no phoning home from a billing tool
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=dlt.destinations.duckdb(str(database)),
+        dataset_name=state.RAW_SCHEMA,
+        pipelines_dir=str(work_dir / "dlt"),
+    )
+
+
+def work_dir_for(database: Path) -> Path:
+    """Scratch space beside the database: dlt's working folder and downloads in progress."""
+    return database.resolve().parent / ".focus-ingest" / database.name
+
+
+def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSummary:
+    """Run one import cycle for every data source and return what happened."""
+    options = options or ReadOptions()
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    run_id = new_run_id(now)
+    database = settings.database
+    work_dir = work_dir_for(database)
+    (work_dir / "downloads").mkdir(parents=True, exist_ok=True)
+    logger.info(
+        "run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database
+    )
+    with state.run_lock(database):
+        with state.connect(database) as connection:
+            state.ensure_tables(connection)
+            earlier_run_died = state.unfinished_runs(connection) > 0
+            known = {
+                source.name: state.current_versions(connection, source.name) for source in settings.sources
+            }
+            state.start_run(connection, run_id, now, settings.as_of)
+        plans = [
+            plan_source(source, settings, known[source.name], work_dir / "downloads")
+            for source in settings.sources
+        ]
+        reader = _Reader(plans, known, run_id, options)
+        pipeline = _dlt_pipeline(database, work_dir)
+        pipeline.abort_packages()  # a killed run's package is re-read from the source instead
+        if any(plan.to_read for plan in plans):
+            resource = dlt.resource(reader.batches(), name=state.ROWS_TABLE, write_disposition="append")
+            pipeline.run(resource, loader_file_format="parquet")
+        summary = RunSummary(
+            run_id=run_id,
+            as_of=settings.as_of.isoformat(),
+            first_month=settings.first_month,
+            database=str(database),
+            sources=[plan.report for plan in plans],
+            seconds=time.monotonic() - started,
+        )
+        changes = state.RunChanges(
+            run_id=run_id,
+            finished_at=datetime.now(UTC),
+            read=reader.records,
+            deleted=[(plan.source.name, key) for plan in plans for key in plan.deleted],
+            unchanged=[(plan.source.name, key, etag) for plan in plans for key, etag in plan.unchanged],
+            sources=[(plan.source.name, plan.source.location, plan.source.profile) for plan in plans],
+            summary=summary.as_dict(),
+            retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
+        )
+        with state.connect(database) as connection:
+            summary.rows_retracted = state.commit_run(connection, changes)
+    summary.seconds = time.monotonic() - started
+    return summary

@@ -1,0 +1,187 @@
+"""Reading one CSV file (plain or gzip) into Arrow record batches of text, with lineage columns.
+
+DuckDB's CSV reader does the parsing: it is the fastest reader available here, streams in bounded
+memory, decompresses gzip, and reports the line of a malformed record. Every value stays text exactly as
+written (empty fields stay `''`); typing and FOCUS rules are dbt's job. The header is read first, in
+Python, so that column names are checked (empty, duplicate) and kept exactly as the producer wrote them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+HEADER_LIMIT_BYTES = 1024 * 1024
+# A byte that cannot occur in a valid UTF-8 CSV value, so that no real value is read as SQL NULL.
+_NO_NULL_MARKER = "\x00"
+_naming = NamingConvention()
+
+
+class UnreadableFile(Exception):
+    """The file is not a readable CSV; `reason` says why in words, `line` where (when known)."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason if line is None else f"{reason} (line {line})")
+        self.reason = reason
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Knobs of the CSV reader: rows per Arrow batch and DuckDB's memory and threads."""
+
+    batch_rows: int = 100_000
+    memory_limit: str = "512MB"
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where the rows of a file version come from; stamped on every row."""
+
+    data_source: str
+    key: str
+    etag: str
+    billing_month: str
+    run_id: str
+
+
+def column_key(name: str) -> str:
+    """The raw-table column of a header name: dlt's snake_case, the same dlt applies when loading."""
+    return _naming.normalize_identifier(name)
+
+
+def _decode_header(head: bytes) -> str:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        return decoder.decode(head, final=len(head) < HEADER_LIMIT_BYTES)
+    except UnicodeDecodeError as error:
+        line = head[: error.start].count(b"\n") + 1
+        raise UnreadableFile("not UTF-8 encoded: save the file as UTF-8", line) from None
+
+
+def read_header(path: Path, is_gzip: bool) -> list[str]:
+    """The column names of the file, validated: none empty, none the same column twice."""
+    try:
+        with gzip.open(path, "rb") if is_gzip else path.open("rb") as stream:
+            head = stream.read(HEADER_LIMIT_BYTES)
+    except (OSError, EOFError, zlib.error) as error:
+        raise UnreadableFile(f"corrupt or truncated gzip data ({error})") from None
+    if not head.strip():
+        raise UnreadableFile(
+            "empty file: no header line" if not head else "no header line (only blank space)", 1
+        )
+    text = _decode_header(head).removeprefix("\ufeff")
+    if "\n" not in text and len(head) >= HEADER_LIMIT_BYTES:
+        raise UnreadableFile(f"header line longer than {HEADER_LIMIT_BYTES} bytes", 1)
+    try:
+        names = next(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error as error:
+        raise UnreadableFile(f"malformed header: {error}", 1) from None
+    return _validated_names(names)
+
+
+def _validated_names(names: list[str]) -> list[str]:
+    if len(names) == 1 and names[0].count(";") > 0:
+        raise UnreadableFile(
+            "the header has one column and contains ';': the file looks semicolon-delimited; "
+            "FOCUS files are comma-separated",
+            1,
+        )
+    seen: dict[str, str] = {}
+    for position, name in enumerate(names, start=1):
+        if not name.strip():
+            raise UnreadableFile(f"column {position} of the header has an empty name", 1)
+        key = column_key(name)
+        if key.startswith("_ingest_"):
+            raise UnreadableFile(f"column name {name!r} is reserved for focus-ingest lineage", 1)
+        if key in seen:
+            same = "twice" if seen[key] == name else f"as {seen[key]!r} and {name!r}"
+            raise UnreadableFile(f"duplicate column name: {name!r} appears {same}", 1)
+        seen[key] = name
+    return names
+
+
+_LINE_OF_ERROR = re.compile(r"CSV Error on Line: (\d+)")
+_FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _reason_of_duckdb_error(message: str) -> UnreadableFile:
+    """Translate DuckDB's CSV error text into a short reason and a line number."""
+    line_match = _LINE_OF_ERROR.search(message)
+    line = int(line_match[1]) if line_match else None
+    counts = _FIELD_COUNT.search(message)
+    lowered = message.lower()
+    if counts:
+        reason = f"a record has {counts[2]} fields where the header has {counts[1]} (ragged row)"
+    elif "unterminated quote" in lowered:
+        reason = "a quoted value is never closed (unterminated quote)"
+    elif "unicode" in lowered or "utf-8" in lowered or "utf8" in lowered:
+        reason = "not UTF-8 encoded: save the file as UTF-8"
+    elif "gzip" in lowered or "zlib" in lowered or "inflate" in lowered:
+        reason = "corrupt or truncated gzip data"
+    else:
+        reason = message.strip().splitlines()[0]
+    return UnreadableFile(reason, line)
+
+
+def iter_batches(
+    path: Path, is_gzip: bool, names: list[str], lineage: Lineage, options: ReadOptions
+) -> Iterator[pa.RecordBatch]:
+    """Stream the file's records as Arrow batches: one text column per header name plus the lineage.
+
+    Raises `UnreadableFile` as soon as a malformed record is met; the caller discards what it received.
+    """
+    keys = [column_key(name) for name in names]
+    positional = {f"c{index}": "VARCHAR" for index in range(len(names))}
+    columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in positional) + "}"
+    connection = duckdb.connect(config={"memory_limit": options.memory_limit, "threads": options.threads})
+    try:
+        relation = connection.sql(
+            "select * from read_csv($path, header = true, delim = ',', quote = '\"', escape = '\"', "
+            f"strict_mode = true, null_padding = false, auto_detect = false, columns = {columns_sql}, "
+            "nullstr = $null_marker, compression = $compression)",
+            params={
+                "path": str(path),
+                "null_marker": _NO_NULL_MARKER,
+                "compression": "gzip" if is_gzip else "none",
+            },
+        )
+        reader = relation.to_arrow_reader(options.batch_rows)
+        constant = {
+            "_ingest_data_source": lineage.data_source,
+            "_ingest_key": lineage.key,
+            "_ingest_etag": lineage.etag,
+            "_ingest_billing_month": lineage.billing_month,
+            "_ingest_run_id": lineage.run_id,
+        }
+        batch_names = [*keys, *constant, "_ingest_row_number"]
+        rows_before = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            except (duckdb.Error, pa.ArrowException, OSError) as error:
+                raise _reason_of_duckdb_error(str(error)) from None
+            count = batch.num_rows
+            arrays = list(batch.columns)
+            arrays += [pa.repeat(pa.scalar(value, pa.string()), count) for value in constant.values()]
+            arrays.append(pa.array(range(rows_before + 1, rows_before + count + 1), pa.int64()))
+            rows_before += count
+            yield pa.RecordBatch.from_arrays(arrays, names=batch_names)
+    except duckdb.Error as error:
+        raise _reason_of_duckdb_error(str(error)) from None
+    finally:
+        connection.close()

@@ -1,0 +1,212 @@
+"""S3 access: credentials (optionally a cross-account role with an External ID), listing and download.
+
+Only `s3:ListBucket` (ListObjectsV2) and `s3:GetObject` are ever called on the bucket. Every AWS error is
+turned into a message that says what to check; secrets (keys, session tokens, the External ID) are never
+part of a message or a log line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+
+from loader.errors import SourceError, TransientFileError
+from loader.settings import DataSource
+from loader.stores import ByteProgress, StoredObject
+
+logger = logging.getLogger(__name__)
+
+SESSION_NAME = "focus-ingest"
+ROLE_SESSION_SECONDS = 3600
+DOWNLOAD_CHUNK_BYTES = 8 * 1024 * 1024
+_RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=10, read_timeout=120)
+_ACCESS_DENIED = {"AccessDenied", "AllAccessDisabled", "403", "Forbidden"}
+_BAD_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "TokenRefreshRequired",
+}
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix` → (`bucket`, `some/prefix/`); the prefix always ends with `/` unless empty."""
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+def access_checklist(source: DataSource, bucket: str, prefix: str) -> str:
+    """The things a person must check when the bucket refuses us, in the order they usually go wrong."""
+    lines = ["Check:"]
+    if source.role_arn:
+        lines += [
+            f"  - the role {source.role_arn} trusts the identity running focus-ingest "
+            "(trust policy Principal allows sts:AssumeRole)",
+            "  - the External ID given matches the role's sts:ExternalId condition"
+            if source.external_id
+            else "  - whether the role requires an External ID (pass --external-id)",
+        ]
+    else:
+        lines.append(
+            "  - which credentials are in use (AWS_PROFILE, AWS_ACCESS_KEY_ID, instance or task role)"
+        )
+    lines += [
+        f"  - s3:ListBucket is allowed on arn:aws:s3:::{bucket}"
+        + (f" for prefix {prefix}" if prefix else ""),
+        f"  - s3:GetObject is allowed on arn:aws:s3:::{bucket}/{prefix}*",
+        "  - no bucket policy, SCP or KMS key policy denies it (KMS-encrypted files also need kms:Decrypt)",
+    ]
+    return "\n".join(lines)
+
+
+def _refreshing_role_session(source: DataSource) -> boto3.Session:
+    """A session whose credentials come from sts:AssumeRole and are renewed before they expire.
+
+    Renewal matters because a backfill of large files can outlast one role session.
+    """
+    base = boto3.Session(region_name=source.region)
+    sts = base.client("sts", config=_RETRIES)
+
+    def assume() -> dict[str, str]:
+        arguments = {
+            "RoleArn": source.role_arn,
+            "RoleSessionName": SESSION_NAME,
+            "DurationSeconds": ROLE_SESSION_SECONDS,
+        }
+        if source.external_id:
+            arguments["ExternalId"] = source.external_id
+        credentials = sts.assume_role(**arguments)["Credentials"]
+        logger.debug("assumed role %s until %s", source.role_arn, credentials["Expiration"])
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].astimezone(UTC).isoformat(),
+        }
+
+    refreshable = RefreshableCredentials.create_from_metadata(
+        metadata=assume(), refresh_using=assume, method="sts-assume-role"
+    )
+    botocore_session = botocore.session.get_session()
+    botocore_session._credentials = refreshable  # the documented way to plug refreshable credentials in
+    return boto3.Session(botocore_session=botocore_session, region_name=source.region)
+
+
+class S3Store:
+    """A bucket prefix holding month folders."""
+
+    def __init__(self, source: DataSource, work_dir: Path) -> None:
+        self.source = source
+        self.location = source.location
+        self.bucket, self.prefix = split_s3_uri(source.location)
+        self._work_dir = work_dir
+        with self._translated_errors("sts:AssumeRole" if source.role_arn else "credentials"):
+            session = (
+                _refreshing_role_session(source)
+                if source.role_arn
+                else boto3.Session(region_name=source.region)
+            )
+            if session.get_credentials() is None:
+                raise NoCredentialsError()
+        self._client = session.client("s3", endpoint_url=source.endpoint_url, config=_RETRIES)
+
+    def list_objects(self) -> Iterator[StoredObject]:
+        paginator = self._client.get_paginator("list_objects_v2")
+        with self._translated_errors("s3:ListBucket"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for entry in page.get("Contents", []):
+                    yield StoredObject(
+                        key=entry["Key"],
+                        etag=entry["ETag"].strip('"'),
+                        size=entry["Size"],
+                        last_modified=entry["LastModified"],
+                    )
+
+    @contextlib.contextmanager
+    def fetch(self, item: StoredObject, on_progress: ByteProgress) -> Iterator[Path]:
+        """Download the listed version to a temporary file (streamed, bounded memory).
+
+        `IfMatch` makes S3 refuse the download if the object was overwritten since it was listed, so rows
+        always belong to the ETag recorded for them.
+        """
+        suffix = ".csv.gz" if item.key.lower().endswith(".gz") else ".csv"
+        with tempfile.NamedTemporaryFile(dir=self._work_dir, suffix=suffix) as local:
+            try:
+                with self._translated_errors("s3:GetObject", key=item.key):
+                    response = self._client.get_object(
+                        Bucket=self.bucket, Key=item.key, IfMatch=f'"{item.etag}"'
+                    )
+                    received = 0
+                    for chunk in response["Body"].iter_chunks(DOWNLOAD_CHUNK_BYTES):
+                        local.write(chunk)
+                        received += len(chunk)
+                        on_progress(received)
+            except ClientError as error:  # only errors that concern this one file get here
+                raise TransientFileError(f"{item.key}: {error}") from None
+            except (BotoCoreError, OSError) as error:
+                raise TransientFileError(
+                    f"{item.key}: download failed ({error}); it is read next run."
+                ) from None
+            local.flush()
+            yield Path(local.name)
+
+    @contextlib.contextmanager
+    def _translated_errors(self, action: str, key: str | None = None) -> Iterator[None]:
+        """Turn AWS errors that concern the whole source into a `SourceError` with what to check."""
+        where = f"s3://{self.bucket}/{self.prefix}"
+        try:
+            yield
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in {"PreconditionFailed", "412"} or status == 412:
+                raise TransientFileError(
+                    f"{key} was overwritten while this run read it; it is read again next run."
+                ) from None
+            if code in {"NoSuchKey", "404"} and key:
+                raise TransientFileError(f"{key} disappeared while this run read it.") from None
+            if code == "NoSuchBucket":
+                raise SourceError(
+                    f"Bucket {self.bucket!r} does not exist (or is in another partition)."
+                ) from None
+            if code in _ACCESS_DENIED or status == 403:
+                raise SourceError(
+                    f"Access denied to {where} ({action}{' on ' + key if key else ''}).\n"
+                    + access_checklist(self.source, self.bucket, self.prefix)
+                ) from None
+            if code in _BAD_CREDENTIALS:
+                raise SourceError(
+                    f"The AWS credentials were refused ({code}) during {action} for {where}: they are wrong, "
+                    "expired or for another account. Check AWS_PROFILE / AWS_ACCESS_KEY_ID and the clock.\n"
+                    + access_checklist(self.source, self.bucket, self.prefix)
+                ) from None
+            raise
+        except (NoCredentialsError, PartialCredentialsError):
+            raise SourceError(
+                f"No AWS credentials found for {where}. Configure the default credential chain "
+                "(AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or an instance/task role)."
+            ) from None
+        except EndpointConnectionError as error:
+            raise SourceError(
+                f"Cannot reach the S3 endpoint for {where}: {error}. Check --endpoint-url, --region and network."
+            ) from None
