@@ -93,7 +93,7 @@ def settings_from(arguments: argparse.Namespace) -> RunSettings:
     run_defaults: dict[str, object] = {}
     if arguments.config:
         if arguments.source:
-            raise FocusIngestError("Give either --source or --config, not both.")
+            raise ConfigError("Give either --source or --config, not both.")
         sources, run_defaults = load_config_sources(arguments.config)
         if arguments.profile:
             sources = tuple(
@@ -115,7 +115,7 @@ def settings_from(arguments: argparse.Namespace) -> RunSettings:
             ),
         )
     else:
-        raise FocusIngestError(
+        raise ConfigError(
             "Say where the files are: --source s3://bucket/prefix/ (or a folder), or --config FILE."
         )
     lookback = arguments.lookback_months

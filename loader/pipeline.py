@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
 import pyarrow as pa
 
 from loader import state
 from loader.discovery import BillingFile, discover
-from loader.errors import SourceError, TransientFileError
+from loader.errors import FocusIngestError, SourceError, TransientFileError
 from loader.progress import FileProgress
 from loader.reading import Lineage, ReadOptions, UnreadableFile, column_key, iter_batches, read_header
 from loader.settings import DataSource, RunSettings
@@ -296,7 +297,13 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
         pipeline.abort_packages()  # a killed run's package is re-read from the source instead
         if any(plan.to_read for plan in plans):
             resource = dlt.resource(reader.batches(), name=state.ROWS_TABLE, write_disposition="append")
-            pipeline.run(resource, loader_file_format="parquet")
+            try:
+                pipeline.run(resource, loader_file_format="parquet")
+            except PipelineStepFailed as error:
+                raise FocusIngestError(
+                    f"The load failed at dlt's {error.step} step: {error.exception!r}. No file was recorded as "
+                    "processed; the next run reads them again."
+                ) from error
         summary = RunSummary(
             run_id=run_id,
             as_of=settings.as_of.isoformat(),

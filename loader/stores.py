@@ -65,9 +65,10 @@ class LocalFolderStore:
 
     def list_objects(self) -> Iterator[StoredObject]:
         for path in sorted(self.root.rglob("*")):
-            if not path.is_file():
-                continue
             stat = path.stat()
+            if path.is_dir():  # like an S3 folder marker: an empty month folder is still a billing period
+                yield StoredObject(path.relative_to(self.root).as_posix() + "/", "", 0, datetime.fromtimestamp(0, UTC))
+                continue
             yield StoredObject(
                 key=path.relative_to(self.root).as_posix(),
                 etag=f"{stat.st_size}-{stat.st_mtime_ns}",

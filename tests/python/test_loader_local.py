@@ -1,0 +1,350 @@
+"""The import cycle on a local folder source: discovery, window, change detection, reading, recovery."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loader import pipeline, state
+from loader.reading import column_key
+
+from loader_helpers import (
+    DOC_EXAMPLE,
+    SAMPLE_1000,
+    csv_records,
+    load,
+    loaded_rows,
+    minimal_file,
+    query,
+    run_cli,
+    write,
+)
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return tmp_path / "bucket"
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "focus.duckdb"
+
+
+def test_discovery_reports_every_ignored_object_with_its_reason(capsys, source, database):
+    write(source / "2025-03" / "good.csv", minimal_file("2025-03", 2))
+    write(source / "202503" / "a.csv", minimal_file("2025-03", 1))
+    write(source / "March-2025" / "b.csv", minimal_file("2025-03", 1))
+    write(source / "2025-03" / "costs.xlsx", b"PK")
+    write(source / "2025-03" / "deep" / "c.csv", minimal_file("2025-03", 1))
+    write(source / "loose.csv", minimal_file("2025-03", 1))
+    write(source / "2025-13" / "d.csv", minimal_file("2025-03", 1))
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    reasons = {entry["key"]: entry["reason"] for entry in summary["sources"][0]["ignored"]}
+    assert reasons["202503/a.csv"] == "folder '202503' is not named YYYY-MM (rename it to 2025-03/)"
+    assert "'March-2025' is not a billing month" in reasons["March-2025/b.csv"]
+    assert reasons["2025-03/costs.xlsx"].startswith(".xlsx is not supported")
+    assert reasons["2025-03/deep/c.csv"].startswith("nested too deep")
+    assert reasons["loose.csv"].startswith("not inside a month folder")
+    assert "'2025-13' is not a billing month" in reasons["2025-13/d.csv"]
+    assert summary["totals"]["files_ignored"] == 6
+    assert summary["totals"]["files_new"] == 1
+    assert loaded_rows(database) == 2
+
+
+def test_extensions_are_case_insensitive_and_gzip_is_read(capsys, source, database):
+    write(source / "2025-03" / "A.CSV", minimal_file("2025-03", 2))
+    write(source / "2025-03" / "b.CSV.GZ", minimal_file("2025-03", 3))
+    write(source / "2025-03" / "c.csv.gz", minimal_file("2025-03", 4))
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    assert summary["totals"]["files_new"] == 3
+    assert loaded_rows(database, "b.CSV.GZ") == 3
+    assert loaded_rows(database, "c.csv.gz") == 4
+    assert loaded_rows(database) == 9
+
+
+def test_lookback_window_and_backfill(capsys, source, database):
+    for month in ("2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-04"):
+        write(source / month / "f.csv", minimal_file(month, 1))
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
+    report = summary["sources"][0]
+    assert report["periods_processed"] == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert report["periods_skipped"] == ["2024-11", "2024-12"]
+    assert summary["totals"]["periods_skipped"] == 2
+    assert query(database, "select distinct _ingest_billing_month from raw.focus_rows order by 1") == [
+        ("2025-01",), ("2025-02",), ("2025-03",), ("2025-04",)
+    ]
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15", "--backfill-from", "2024-12")
+    report = summary["sources"][0]
+    assert report["periods_skipped"] == ["2024-11"]
+    assert summary["totals"]["files_new"] == 1  # only 2024-12 is new
+    assert summary["totals"]["files_unchanged"] == 4
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15", "--lookback-months", "0")
+    assert summary["sources"][0]["periods_processed"] == ["2025-03", "2025-04"]
+
+
+def test_no_billing_periods_found_says_what_it_saw_and_the_layout(capsys, source, database):
+    write(source / "202503" / "a.csv", minimal_file("2025-03", 1))
+
+    status, out, err = run_cli(capsys, "load", "--source", str(source), "--database", str(database))
+
+    assert status == 1
+    assert "FAILED: No billing periods found" in out
+    assert "202503/a.csv: folder '202503' is not named YYYY-MM" in out
+    assert "Expected layout: <prefix>/YYYY-MM/" in out
+    assert "Traceback" not in out + err
+
+
+def test_unchanged_rerun_reads_nothing_and_changed_file_replaces_its_rows(capsys, source, database):
+    first = write(source / "2025-03" / "a.csv", minimal_file("2025-03", 5))
+    write(source / "2025-03" / "b.csv", minimal_file("2025-03", 2))
+    load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    again = load(capsys, database, str(source), "--as-of", "2025-03-15")
+    assert again["totals"]["files_unchanged"] == 2
+    assert again["totals"]["objects_downloaded"] == 0
+    assert again["totals"]["rows_loaded"] == 0
+    assert loaded_rows(database) == 7
+
+    write(first, minimal_file("2025-03", 3, amount="9.99"))
+    os.utime(first, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns + 1_000_000_000))
+    changed = load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    assert changed["totals"]["files_changed"] == 1
+    assert changed["totals"]["objects_downloaded"] == 1
+    assert query(database, "select billed_cost, count(*) from raw.focus_rows where _ingest_key = '2025-03/a.csv' "
+                           "group by 1") == [("9.99", 3)]
+    assert loaded_rows(database) == 5
+    statuses = query(database, "select status from raw.manifest where key = '2025-03/a.csv' order by first_seen")
+    assert statuses == [("replaced",), ("loaded",)]
+
+
+def test_deleted_file_is_retracted_but_months_outside_the_window_are_untouched(capsys, source, database):
+    old = write(source / "2025-01" / "old.csv", minimal_file("2025-01", 4))
+    recent = write(source / "2025-03" / "recent.csv", minimal_file("2025-03", 2))
+    write(source / "2025-03" / "stays.csv", minimal_file("2025-03", 1))
+    load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    old.unlink()
+    recent.unlink()
+    summary = load(capsys, database, str(source), "--as-of", "2025-05-15")  # window now starts 2025-03
+
+    assert summary["totals"]["files_deleted"] == 1
+    assert loaded_rows(database, "recent.csv") == 0
+    assert loaded_rows(database, "old.csv") == 4  # 2025-01 is outside the window: never touched
+    assert query(database, "select key, status from raw.manifest order by key") == [
+        ("2025-01/old.csv", "loaded"), ("2025-03/recent.csv", "deleted"), ("2025-03/stays.csv", "loaded")
+    ]
+
+
+def test_reappearing_file_is_read_again(capsys, source, database):
+    path = write(source / "2025-03" / "a.csv", minimal_file("2025-03", 2))
+    content = path.read_bytes()
+    load(capsys, database, str(source), "--as-of", "2025-03-15")
+    path.unlink()
+    load(capsys, database, str(source), "--as-of", "2025-03-15")
+    assert loaded_rows(database) == 0
+
+    write(path, content)
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    assert summary["totals"]["files_new"] == 1
+    assert loaded_rows(database) == 2
+
+
+UNREADABLE = {
+    "ragged.csv": (b"a,b\n1,2\n3\n", "a record has 1 fields where the header has 2 (ragged row)", 3),
+    "quote.csv": (b'a,b\n1,2\n3,"4\n5,6\n', "a quoted value is never closed (unterminated quote)", 3),
+    "latin1.csv": (b"a,b\n1,2\n3,caf\xe9\n", "not UTF-8 encoded: save the file as UTF-8", 3),
+    "empty.csv": (b"", "empty file: no header line", 1),
+    "dupe.csv": (b"a,b,a\n1,2,3\n", "duplicate column name: 'a' appears twice", 1),
+    "case-dupe.csv": (b"BilledCost,billed_cost\n1,2\n", "duplicate column name: 'billed_cost' appears as "
+                                                         "'BilledCost' and 'billed_cost'", 1),
+    "blank-name.csv": (b"a,,b\n1,2,3\n", "column 2 of the header has an empty name", 1),
+}
+
+
+def test_unreadable_files_are_rejected_with_reason_and_line_while_good_files_load(capsys, source, database):
+    write(source / "2025-03" / "good.csv", minimal_file("2025-03", 3))
+    for name, (content, _, _) in UNREADABLE.items():
+        write(source / "2025-03" / name, content)
+    corrupt = b"\x1f\x8b" + os.urandom(64)
+    write(source / "2025-03" / "corrupt.csv.gz.part", b"")  # ignored: not .csv/.csv.gz
+    (source / "2025-03" / "corrupt.csv.gz").write_bytes(corrupt)
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    assert summary["totals"]["files_unreadable"] == len(UNREADABLE) + 1
+    rejected = {
+        key.removeprefix("2025-03/"): (error, line)
+        for key, error, line in query(database, "select key, error, error_line from raw.manifest "
+                                                "where status = 'rejected'")
+    }
+    for name, (_, reason, line) in UNREADABLE.items():
+        assert rejected[name] == (reason, line), name
+    assert rejected["corrupt.csv.gz"][0].startswith("corrupt or truncated gzip data")
+    assert query(database, "select distinct _ingest_key from raw.focus_rows") == [("2025-03/good.csv",)]
+    assert loaded_rows(database) == 3
+
+    again = load(capsys, database, str(source), "--as-of", "2025-03-15")
+    assert again["totals"]["objects_downloaded"] == 0  # a rejected version is not fetched again
+
+
+def test_shared_samples_load_with_every_row_and_value_intact(capsys, source, database):
+    shutil.copy(DOC_EXAMPLE, write(source / "2025-03" / "doc_example.csv", b""))
+    shutil.copy(SAMPLE_1000, write(source / "2024-09" / "focus_sample_1000.csv", b""))
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15", "--backfill-from", "2024-09")
+
+    assert summary["totals"]["rows_loaded"] == 1003
+    for original, key in ((DOC_EXAMPLE, "2025-03/doc_example.csv"), (SAMPLE_1000, "2024-09/focus_sample_1000.csv")):
+        header, records = csv_records(original)
+        columns = ", ".join(f'"{column_key(name)}"' for name in header)
+        stored = query(
+            database,
+            f"select {columns} from raw.focus_rows where _ingest_key = ? order by _ingest_row_number",
+            [key],
+        )
+        assert [list(row) for row in stored] == records
+        manifest_header = query(database, "select header from raw.manifest where key = ?", [key])[0][0]
+        assert manifest_header == str(header).replace("'", '"')
+        positions = query(
+            database, "select column_name, column_key from raw.file_columns where key = ? order by position", [key]
+        )
+        assert positions == [(name, column_key(name)) for name in header]
+    assert query(database, "select provider from raw.focus_rows where _ingest_key like '%doc_example.csv' "
+                           "order by _ingest_row_number") == [("Equinix",), ("Internal",), ("Vendor",)]
+
+
+def test_run_killed_after_the_rows_landed_is_finished_by_the_next_run(capsys, source, database, monkeypatch):
+    write(source / "2025-03" / "a.csv", minimal_file("2025-03", 4))
+    write(source / "2025-03" / "b.csv", minimal_file("2025-03", 6))
+
+    def die(*_: object) -> None:
+        raise KeyboardInterrupt  # the process dies between the row load and the manifest commit
+
+    with monkeypatch.context() as patched:
+        patched.setattr(state, "commit_run", die)
+        status, _, _ = run_cli(
+            capsys, "load", "--source", str(source), "--database", str(database), "--as-of", "2025-03-15"
+        )
+    assert status == 130
+    assert loaded_rows(database) == 10  # rows landed, but no file counts as processed
+    assert query(database, "select count(*) from raw.manifest")[0][0] == 0
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    assert summary["totals"]["files_new"] == 2
+    assert summary["totals"]["rows_retracted"] == 10
+    assert loaded_rows(database) == 10
+    assert query(database, "select count(distinct _ingest_run_id) from raw.focus_rows")[0][0] == 1
+
+
+def test_run_killed_while_reading_a_file_leaves_no_partial_file(capsys, source, database, monkeypatch):
+    write(source / "2025-03" / "a.csv", minimal_file("2025-03", 4))
+    write(source / "2025-03" / "b.csv", minimal_file("2025-03", 2500))
+    real_iter = pipeline.iter_batches
+
+    def dies_in_b(path, is_gzip, names, lineage, options):
+        for number, batch in enumerate(real_iter(path, is_gzip, names, lineage, options)):
+            if lineage.key.endswith("b.csv") and number == 1:
+                raise OSError("No space left on device")
+            yield batch
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "iter_batches", dies_in_b)
+        status, _, _ = run_cli(
+            capsys, "load", "--source", str(source), "--database", str(database), "--batch-rows", "1000",
+            "--as-of", "2025-03-15",
+        )
+    assert status == 1
+    assert query(database, "select count(*) from raw.manifest")[0][0] == 0
+
+    load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    assert loaded_rows(database, "a.csv") == 4
+    assert loaded_rows(database, "b.csv") == 2500
+    assert query(database, "select count(*), count(distinct _ingest_row_number) from raw.focus_rows "
+                           "where _ingest_key like '%b.csv'") == [(2500, 2500)]
+
+
+def test_config_file_with_several_sources_and_one_bad_source(capsys, tmp_path, database):
+    good = tmp_path / "datacenter"
+    write(good / "2025-03" / "a.csv", minimal_file("2025-03", 2))
+    saas = tmp_path / "saas"
+    write(saas / "2025-02" / "b.csv.gz", minimal_file("2025-02", 3))
+    config = write(
+        tmp_path / "sources.toml",
+        f"""
+[run]
+lookback_months = 2
+
+[[sources]]
+name = "datacenter"
+location = "{good}"
+
+[[sources]]
+name = "saas"
+location = "saas"
+profile = "focus-1.0"
+
+[[sources]]
+name = "missing"
+location = "{tmp_path / "nowhere"}"
+""",
+    )
+
+    status, summary, err = run_cli(
+        capsys, "load", "--config", str(config), "--database", str(database), "--as-of", "2025-03-15", "--json"
+    )
+
+    assert status == 1  # one source failed
+    failed = {s["name"]: s["failed"] for s in summary["sources"]}
+    assert failed["datacenter"] is None and failed["saas"] is None
+    assert "does not exist" in failed["missing"]
+    assert query(database, "select _ingest_data_source, count(*) from raw.focus_rows group by 1 order by 1") == [
+        ("datacenter", 2), ("saas", 3)
+    ]
+    assert query(database, "select data_source, profile from raw.data_sources order by 1") == [
+        ("datacenter", "any"), ("missing", "any"), ("saas", "focus-1.0")
+    ]
+    assert "Traceback" not in err
+
+
+def test_status_shows_the_manifest_without_loading(capsys, source, database):
+    write(source / "2025-03" / "a.csv", minimal_file("2025-03", 2))
+    write(source / "2025-03" / "bad.csv", b"a,b\n1\n")
+    load(capsys, database, str(source), "--as-of", "2025-03-15")
+    write(source / "2025-03" / "new.csv", minimal_file("2025-03", 1))
+
+    status, report, _ = run_cli(capsys, "status", "--database", str(database), "--json")
+
+    assert status == 0
+    assert {(m["status"], m["files"], m["rows"]) for m in report["months"]} == {("loaded", 1, 2), ("rejected", 1, 0)}
+    assert report["last_run"]["finished_at"] is not None
+    status, text, _ = run_cli(capsys, "status", "--database", str(database))
+    assert "2025-03" in text and "rejected" in text
+
+
+def test_config_errors_are_messages_not_tracebacks(capsys, tmp_path, database):
+    status, _, err = run_cli(capsys, "load", "--database", str(database))
+    assert status == 2 and "--source" in err
+
+    status, _, err = run_cli(
+        capsys, "load", "--source", str(tmp_path), "--backfill-from", "2025-3", "--database", str(database)
+    )
+    assert status == 2 and "--backfill-from '2025-3' is not a month" in err
+
+    bad = write(tmp_path / "bad.toml", "[[sources]]\nname = 'x'\n")
+    status, _, err = run_cli(capsys, "load", "--config", str(bad), "--database", str(database))
+    assert status == 2 and "'location' is required" in err
