@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dlt
-from dlt.pipeline.exceptions import PipelineStepFailed
 import pyarrow as pa
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from loader import state
 from loader.discovery import BillingFile, discover

@@ -7,10 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from loader import pipeline, state
-from loader.reading import column_key
-
 from loader_helpers import (
     DOC_EXAMPLE,
     SAMPLE_1000,
@@ -22,6 +18,9 @@ from loader_helpers import (
     run_cli,
     write,
 )
+
+from loader import pipeline, state
+from loader.reading import column_key
 
 
 @pytest.fixture
