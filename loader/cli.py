@@ -158,11 +158,14 @@ def render_summary(summary: RunSummary) -> str:
         for entry in source.unreadable:
             where = f" (line {entry['line']})" if entry["line"] else ""
             lines.append(f"    unreadable {entry['key']}: {entry['reason']}{where}")
-        for entry in source.ignored:
-            lines.append(f"    ignored {entry['key']}: {entry['reason']}")
+        examples = {entry["reason"]: entry["key"] for entry in reversed(source.ignored)}
+        for reason, count in source.ignored_reasons.items():
+            example = examples.get(reason, "")
+            what = example if count == 1 else f"{count} objects" + (f", e.g. {example}" if example else "")
+            lines.append(f"    ignored {what}: {reason}")
         for entry in source.retry:
             lines.append(f"    retry next run {entry['key']}: {entry['reason']}")
-        hidden = source.files_ignored - len(source.ignored) + source.files_unreadable - len(source.unreadable)
+        hidden = source.files_unreadable - len(source.unreadable)
         if hidden > 0:
             lines.append(f"    … and {hidden} more (see --json or `focus-ingest status`)")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +58,7 @@ class SourceReport:
     bytes_downloaded: int = 0
     objects_downloaded: int = 0
     ignored: list[dict[str, str]] = field(default_factory=list)
+    ignored_reasons: dict[str, int] = field(default_factory=dict)  # complete, unlike the examples above
     unreadable: list[dict[str, object]] = field(default_factory=list)
     retry: list[dict[str, str]] = field(default_factory=list)
 
@@ -139,6 +141,7 @@ def plan_source(
         return plan
     report.files_ignored = len(found.ignored)
     report.ignored = [{"key": i.key, "reason": i.reason} for i in found.ignored[:REPORTED_ITEMS]]
+    report.ignored_reasons = dict(Counter(i.reason for i in found.ignored))
     report.periods_found = found.months
     first_month = settings.first_month
     listed_in_window: set[str] = set()
