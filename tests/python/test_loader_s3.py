@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import logging
 
 from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, csv_records, load, loaded_rows, minimal_file, query, run_cli
 
+from loader import progress, s3_access
 from loader.reading import column_key
 from loader.s3_access import SESSION_NAME
 
@@ -155,3 +157,37 @@ def test_missing_bucket_and_empty_prefix_are_clear_failures(capsys, tmp_path, s3
     status, out, _ = run_cli(capsys, "load", "--source", s3_bucket.uri("empty"), "--database",
                              str(tmp_path / "f.duckdb"), *AS_OF)
     assert status == 1 and "No billing periods found" in out and "Saw nothing" in out
+
+
+def test_role_credentials_near_expiry_are_renewed_during_a_run(capsys, tmp_path, s3_bucket, assumable_role,
+                                                               s3_requests, monkeypatch):
+    # 15-minute sessions are inside botocore's refresh margin from the start, so each request renews them:
+    # proof that long runs get fresh credentials instead of failing with ExpiredToken.
+    monkeypatch.setattr(s3_access, "ROLE_SESSION_SECONDS", 900)
+    for number in range(3):
+        s3_bucket.put(f"focus/2025-03/{number}.csv", minimal_file("2025-03", 1))
+
+    load(capsys, tmp_path / "f.duckdb", s3_bucket.uri("focus"), *AS_OF,
+         "--role-arn", assumable_role.role_arn, "--external-id", assumable_role.external_id)
+
+    assert len(s3_requests.entries("AssumeRole", service="sts")) > 1
+    assert all(p.startswith(assumable_role.session_arn_prefix) for p in s3_requests.principals("GetObject"))
+
+
+def test_progress_is_logged_and_secrets_never_are(capsys, caplog, tmp_path, s3_bucket, assumable_role, monkeypatch):
+    monkeypatch.setattr(progress, "INTERVAL_SECONDS", 0.0)
+    s3_bucket.put("focus/2025-03/big.csv", minimal_file("2025-03", 3000))
+    caplog.set_level(logging.DEBUG)
+
+    status, out, err = run_cli(
+        capsys, "load", "--source", s3_bucket.uri("focus"), "--database", str(tmp_path / "f.duckdb"), *AS_OF,
+        "--role-arn", assumable_role.role_arn, "--external-id", assumable_role.external_id,
+        "--batch-rows", "1000", "--verbose",
+    )
+
+    assert status == 0
+    progress_lines = [r.getMessage() for r in caplog.records if r.name == "loader.progress"]
+    assert any("rows read" in line for line in progress_lines)
+    everything = out + err + "\n".join(r.getMessage() for r in caplog.records)
+    assert assumable_role.external_id not in everything
+    assert assumable_role.secret_access_key not in everything
