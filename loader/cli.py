@@ -59,17 +59,20 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         help=f"months before the as-of month (default {DEFAULT_LOOKBACK_MONTHS})",
     )
-    window.add_argument(
-        "--backfill-from", metavar="YYYY-MM", help="also process month folders from this month on"
-    )
-    window.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", help="the day the window ends at (default: today, UTC)"
-    )
+    window.add_argument("--backfill-from", metavar="YYYY-MM", help="also process month folders from this month on")
+    window.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day the window ends at (default: today, UTC)")
     reading = parser.add_argument_group("reading")
-    reading.add_argument(
-        "--memory-limit", default=ReadOptions.memory_limit, help="DuckDB memory limit while reading"
-    )
+    reading.add_argument("--memory-limit", default=ReadOptions.memory_limit, help="DuckDB memory limit while reading")
     reading.add_argument("--batch-rows", type=int, default=ReadOptions.batch_rows, help="rows per read batch")
+    reading.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=ReadOptions.max_file_bytes,
+        help="reject a file larger than this, uncompressed (stops gzip bombs)",
+    )
+    reading.add_argument(
+        "--max-file-rows", type=int, default=ReadOptions.max_file_rows, help="reject a file with more records"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,9 +99,7 @@ def settings_from(arguments: argparse.Namespace) -> RunSettings:
             raise ConfigError("Give either --source or --config, not both.")
         sources, run_defaults = load_config_sources(arguments.config)
         if arguments.profile:
-            sources = tuple(
-                DataSource(**{**source.__dict__, "profile": arguments.profile}) for source in sources
-            )
+            sources = tuple(DataSource(**{**source.__dict__, "profile": arguments.profile}) for source in sources)
     elif arguments.source:
         location = arguments.source
         if not location.startswith("s3://"):
@@ -115,9 +116,7 @@ def settings_from(arguments: argparse.Namespace) -> RunSettings:
             ),
         )
     else:
-        raise ConfigError(
-            "Say where the files are: --source s3://bucket/prefix/ (or a folder), or --config FILE."
-        )
+        raise ConfigError("Say where the files are: --source s3://bucket/prefix/ (or a folder), or --config FILE.")
     lookback = arguments.lookback_months
     if lookback is None:
         lookback = int(run_defaults.get("lookback_months", DEFAULT_LOOKBACK_MONTHS))
@@ -192,8 +191,7 @@ def status_of(database: Path) -> dict[str, object]:
             "finished_at": None if last_run[2] is None else str(last_run[2]),
         },
         "months": [
-            {"data_source": s, "billing_month": m, "status": st, "files": f, "rows": r}
-            for s, m, st, f, r in months
+            {"data_source": s, "billing_month": m, "status": st, "files": f, "rows": r} for s, m, st, f, r in months
         ],
     }
 
@@ -219,7 +217,12 @@ def _configure_logging(arguments: argparse.Namespace) -> None:
 
 
 def _load_and_build(settings: RunSettings, arguments: argparse.Namespace, build: bool) -> int:
-    options = ReadOptions(batch_rows=arguments.batch_rows, memory_limit=arguments.memory_limit)
+    options = ReadOptions(
+        batch_rows=arguments.batch_rows,
+        memory_limit=arguments.memory_limit,
+        max_file_bytes=arguments.max_file_bytes,
+        max_file_rows=arguments.max_file_rows,
+    )
     summary = run_load(settings, options)
     print(json.dumps(summary.as_dict(), indent=2, default=str) if arguments.json else render_summary(summary))
     status = EXIT_FAILED if summary.failed else EXIT_OK

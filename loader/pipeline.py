@@ -26,7 +26,15 @@ from loader import state
 from loader.discovery import BillingFile, discover
 from loader.errors import FocusIngestError, SourceError, TransientFileError
 from loader.progress import FileProgress
-from loader.reading import Lineage, ReadOptions, UnreadableFile, column_key, iter_batches, read_header
+from loader.reading import (
+    Lineage,
+    ReadOptions,
+    UnreadableFile,
+    column_key,
+    iter_batches,
+    plain_csv,
+    read_header,
+)
 from loader.settings import DataSource, RunSettings
 from loader.stores import Store, open_store
 
@@ -160,9 +168,7 @@ def plan_source(
             else:
                 plan.to_read.append(billing_file)
     plan.deleted = sorted(
-        key
-        for key, version in known.items()
-        if version.billing_month >= first_month and key not in listed_in_window
+        key for key, version in known.items() if version.billing_month >= first_month and key not in listed_in_window
     )
     report.files_deleted = len(plan.deleted)
     return plan
@@ -173,11 +179,13 @@ class _Reader:
 
     def __init__(
         self,
+        scratch: Path,
         plans: list[SourcePlan],
         known: dict[str, dict[str, state.KnownVersion]],
         run_id: str,
         options: ReadOptions,
     ) -> None:
+        self.scratch = scratch
         self.plans = plans
         self.known = known
         self.run_id = run_id
@@ -224,22 +232,21 @@ class _Reader:
         header: list[str] | None = None
         rows = 0
         try:
-            with plan.store.fetch(item, progress.fetched) as path:
+            with plan.store.fetch(item, progress.fetched) as fetched:
                 report.objects_downloaded += 1
                 report.bytes_downloaded += item.size
-                header = read_header(path, billing_file.is_gzip)
-                for batch in iter_batches(path, billing_file.is_gzip, header, lineage, self.options):
-                    rows += batch.num_rows
-                    progress.read(batch.num_rows)
-                    yield batch
+                with plain_csv(fetched, billing_file.is_gzip, self.options, self.scratch) as path:
+                    header = read_header(path)
+                    for batch in iter_batches(path, header, lineage, self.options):
+                        rows += batch.num_rows
+                        progress.read(batch.num_rows)
+                        yield batch
         except UnreadableFile as error:
             logger.warning("%s: rejected, unreadable: %s", item.key, error)
             report.files_unreadable += 1
             if len(report.unreadable) < REPORTED_ITEMS:
                 report.unreadable.append({"key": item.key, "reason": error.reason, "line": error.line})
-            self._record(
-                plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header
-            )
+            self._record(plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header)
             return
         except TransientFileError as error:
             logger.warning("%s: not read this run: %s", item.key, error)
@@ -266,6 +273,13 @@ def _dlt_pipeline(database: Path, work_dir: Path) -> dlt.Pipeline:
     )
 
 
+def _root_cause(error: BaseException) -> BaseException:
+    """dlt wraps an error in a resource once per layer; the innermost one is what a person can act on."""
+    while error.__cause__ is not None or getattr(error, "exception", None) is not None:
+        error = error.__cause__ or error.exception
+    return error
+
+
 def work_dir_for(database: Path) -> Path:
     """Scratch space beside the database: dlt's working folder and downloads in progress."""
     return database.resolve().parent / ".focus-ingest" / database.name
@@ -280,22 +294,17 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     database = settings.database
     work_dir = work_dir_for(database)
     (work_dir / "downloads").mkdir(parents=True, exist_ok=True)
-    logger.info(
-        "run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database
-    )
+    logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database)
     with state.run_lock(database):
         with state.connect(database) as connection:
             state.ensure_tables(connection)
             earlier_run_died = state.unfinished_runs(connection) > 0
-            known = {
-                source.name: state.current_versions(connection, source.name) for source in settings.sources
-            }
+            known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
             state.start_run(connection, run_id, now, settings.as_of)
         plans = [
-            plan_source(source, settings, known[source.name], work_dir / "downloads")
-            for source in settings.sources
+            plan_source(source, settings, known[source.name], work_dir / "downloads") for source in settings.sources
         ]
-        reader = _Reader(plans, known, run_id, options)
+        reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
         pipeline = _dlt_pipeline(database, work_dir)
         pipeline.abort_packages()  # a killed run's package is re-read from the source instead
         if any(plan.to_read for plan in plans):
@@ -303,9 +312,10 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
             try:
                 pipeline.run(resource, loader_file_format="parquet")
             except PipelineStepFailed as error:
+                cause = _root_cause(error)
                 raise FocusIngestError(
-                    f"The load failed at dlt's {error.step} step: {error.exception!r}. No file was recorded as "
-                    "processed; the next run reads them again."
+                    f"The load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. No file was "
+                    "recorded as processed; the next run reads them again."
                 ) from error
         summary = RunSummary(
             run_id=run_id,

@@ -9,10 +9,12 @@ Python, so that column names are checked (empty, duplicate) and kept exactly as 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import io
 import re
+import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 HEADER_LIMIT_BYTES = 1024 * 1024
+INFLATE_CHUNK_BYTES = 4 * 1024 * 1024
 # A byte that cannot occur in a valid UTF-8 CSV value, so that no real value is read as SQL NULL.
 _NO_NULL_MARKER = "\x00"
 _naming = NamingConvention()
@@ -44,6 +47,9 @@ class ReadOptions:
     batch_rows: int = 100_000
     memory_limit: str = "512MB"
     threads: int = 2
+    max_file_bytes: int = 20 * 1024**3  # uncompressed; stops gzip bombs
+    max_file_rows: int = 100_000_000
+    max_record_bytes: int = 64 * 1024**2  # one record, quoted newlines included
 
 
 @dataclass(frozen=True)
@@ -71,17 +77,42 @@ def _decode_header(head: bytes) -> str:
         raise UnreadableFile("not UTF-8 encoded: save the file as UTF-8", line) from None
 
 
-def read_header(path: Path, is_gzip: bool) -> list[str]:
-    """The column names of the file, validated: none empty, none the same column twice."""
-    try:
-        with gzip.open(path, "rb") if is_gzip else path.open("rb") as stream:
-            head = stream.read(HEADER_LIMIT_BYTES)
-    except (OSError, EOFError, zlib.error) as error:
-        raise UnreadableFile(f"corrupt or truncated gzip data ({error})") from None
+@contextlib.contextmanager
+def plain_csv(path: Path, is_gzip: bool, options: ReadOptions, scratch: Path) -> Iterator[Path]:
+    """The file as plain CSV, within the per-file size limit; gzip is inflated into a scratch file.
+
+    Inflating here (in bounded chunks) rather than in the CSV reader stops a gzip bomb at the limit, and
+    lets DuckDB read the plain file with all its threads (it reads a gzip stream with one).
+    """
+    limit = options.max_file_bytes
+    if not is_gzip:
+        if path.stat().st_size > limit:
+            raise UnreadableFile(f"the file is larger than the per-file limit of {limit:,} bytes (--max-file-bytes)")
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".csv") as plain:
+        written = 0
+        try:
+            with gzip.open(path, "rb") as compressed:
+                while chunk := compressed.read(INFLATE_CHUNK_BYTES):
+                    written += len(chunk)
+                    if written > limit:
+                        raise UnreadableFile(
+                            f"uncompressed, the file exceeds the per-file limit of {limit:,} bytes (--max-file-bytes)"
+                        )
+                    plain.write(chunk)
+        except (OSError, EOFError, zlib.error) as error:
+            raise UnreadableFile(f"corrupt or truncated gzip data ({error})") from None
+        plain.flush()
+        yield Path(plain.name)
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a plain CSV file, validated: none empty, none the same column twice."""
+    with path.open("rb") as stream:
+        head = stream.read(HEADER_LIMIT_BYTES)
     if not head.strip():
-        raise UnreadableFile(
-            "empty file: no header line" if not head else "no header line (only blank space)", 1
-        )
+        raise UnreadableFile("empty file: no header line" if not head else "no header line (only blank space)", 1)
     text = _decode_header(head).removeprefix("\ufeff")
     if "\n" not in text and len(head) >= HEADER_LIMIT_BYTES:
         raise UnreadableFile(f"header line longer than {HEADER_LIMIT_BYTES} bytes", 1)
@@ -136,9 +167,7 @@ def _reason_of_duckdb_error(message: str) -> UnreadableFile:
     return UnreadableFile(reason, line)
 
 
-def iter_batches(
-    path: Path, is_gzip: bool, names: list[str], lineage: Lineage, options: ReadOptions
-) -> Iterator[pa.RecordBatch]:
+def iter_batches(path: Path, names: list[str], lineage: Lineage, options: ReadOptions) -> Iterator[pa.RecordBatch]:
     """Stream the file's records as Arrow batches: one text column per header name plus the lineage.
 
     Raises `UnreadableFile` as soon as a malformed record is met; the caller discards what it received.
@@ -151,11 +180,11 @@ def iter_batches(
         relation = connection.sql(
             "select * from read_csv($path, header = true, delim = ',', quote = '\"', escape = '\"', "
             f"strict_mode = true, null_padding = false, auto_detect = false, columns = {columns_sql}, "
-            "nullstr = $null_marker, compression = $compression)",
+            "nullstr = $null_marker, compression = 'none', max_line_size = $max_line_size)",
             params={
                 "path": str(path),
                 "null_marker": _NO_NULL_MARKER,
-                "compression": "gzip" if is_gzip else "none",
+                "max_line_size": options.max_record_bytes,
             },
         )
         reader = relation.to_arrow_reader(options.batch_rows)
@@ -176,6 +205,10 @@ def iter_batches(
             except (duckdb.Error, pa.ArrowException, OSError) as error:
                 raise _reason_of_duckdb_error(str(error)) from None
             count = batch.num_rows
+            if rows_before + count > options.max_file_rows:
+                raise UnreadableFile(
+                    f"the file has more than {options.max_file_rows:,} records, the per-file limit (--max-file-rows)"
+                )
             arrays = list(batch.columns)
             arrays += [pa.repeat(pa.scalar(value, pa.string()), count) for value in constant.values()]
             arrays.append(pa.array(range(rows_before + 1, rows_before + count + 1), pa.int64()))

@@ -254,19 +254,20 @@ def test_run_killed_while_reading_a_file_leaves_no_partial_file(capsys, source, 
     write(source / "2025-03" / "b.csv", minimal_file("2025-03", 2500))
     real_iter = pipeline.iter_batches
 
-    def dies_in_b(path, is_gzip, names, lineage, options):
-        for number, batch in enumerate(real_iter(path, is_gzip, names, lineage, options)):
+    def dies_in_b(path, names, lineage, options):
+        for number, batch in enumerate(real_iter(path, names, lineage, options)):
             if lineage.key.endswith("b.csv") and number == 1:
                 raise OSError("No space left on device")
             yield batch
 
     with monkeypatch.context() as patched:
         patched.setattr(pipeline, "iter_batches", dies_in_b)
-        status, _, _ = run_cli(
+        status, _, err = run_cli(
             capsys, "load", "--source", str(source), "--database", str(database), "--batch-rows", "1000",
             "--as-of", "2025-03-15",
         )
     assert status == 1
+    assert "OSError: No space left on device" in err and "the next run reads them again" in err
     assert query(database, "select count(*) from raw.manifest")[0][0] == 0
 
     load(capsys, database, str(source), "--as-of", "2025-03-15")
@@ -347,3 +348,22 @@ def test_config_errors_are_messages_not_tracebacks(capsys, tmp_path, database):
     bad = write(tmp_path / "bad.toml", "[[sources]]\nname = 'x'\n")
     status, _, err = run_cli(capsys, "load", "--config", str(bad), "--database", str(database))
     assert status == 2 and "'location' is required" in err
+
+
+def test_gzip_bomb_and_too_many_records_are_rejected_at_the_limits(capsys, source, database):
+    bomb = write(source / "2025-03" / "bomb.csv.gz", "a,b\n" + "1,2\n" * 5_000_000)
+    assert bomb.stat().st_size < 100_000
+    write(source / "2025-03" / "long.csv", minimal_file("2025-03", 11))
+    write(source / "2025-03" / "good.csv", minimal_file("2025-03", 10))
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15",
+                   "--max-file-bytes", "1000000", "--max-file-rows", "10")
+
+    errors = dict(query(database, "select key, error from raw.manifest where status = 'rejected'"))
+    assert errors == {
+        "2025-03/bomb.csv.gz": "uncompressed, the file exceeds the per-file limit of 1,000,000 bytes "
+                               "(--max-file-bytes)",
+        "2025-03/long.csv": "the file has more than 10 records, the per-file limit (--max-file-rows)",
+    }
+    assert summary["totals"]["rows_loaded"] == 10
+    assert loaded_rows(database) == 10
