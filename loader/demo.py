@@ -31,7 +31,9 @@ def _table(rows: list[tuple], headers: list[str]) -> str:
 
 
 def _marts_report(database: Path) -> str:
-    with state.connect(database, read_only=True) as connection:
+    # Not read-only: dbt-duckdb keeps its read-write instance open in this process, and DuckDB refuses a
+    # second instance of one file with another configuration.
+    with state.connect(database) as connection:
         costs = connection.execute(
             """
             select c.x_BillingMonth, coalesce(d.name, c.x_DataSourceId), c.BillingCurrency,

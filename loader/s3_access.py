@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
+from typing import BinaryIO
 
 import boto3
 import botocore.session
@@ -35,7 +37,12 @@ logger = logging.getLogger(__name__)
 SESSION_NAME = "focus-ingest"
 ROLE_SESSION_SECONDS = 3600
 DOWNLOAD_CHUNK_BYTES = 8 * 1024 * 1024
-_RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=10, read_timeout=120)
+# botocore retries each request on 5xx, SlowDown/throttling and connection errors, with backoff.
+REQUEST_ATTEMPTS = 8
+RETRY_MODE = "adaptive"  # also slows this client down when S3 says SlowDown
+# A download whose body breaks off mid-stream (connection reset) is restarted this often, with backoff.
+DOWNLOAD_ATTEMPTS = 3
+DOWNLOAD_BACKOFF_SECONDS = 2.0
 _ACCESS_DENIED = {"AccessDenied", "AllAccessDisabled", "403", "Forbidden"}
 _BAD_CREDENTIALS = {
     "InvalidAccessKeyId",
@@ -46,6 +53,12 @@ _BAD_CREDENTIALS = {
     "UnrecognizedClientException",
     "TokenRefreshRequired",
 }
+
+
+def _client_config() -> Config:
+    return Config(
+        retries={"max_attempts": REQUEST_ATTEMPTS, "mode": RETRY_MODE}, connect_timeout=10, read_timeout=120
+    )
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -85,7 +98,7 @@ def _refreshing_role_session(source: DataSource) -> boto3.Session:
     Renewal matters because a backfill of large files can outlast one role session.
     """
     base = boto3.Session(region_name=source.region)
-    sts = base.client("sts", config=_RETRIES)
+    sts = base.client("sts", config=_client_config())
 
     def assume() -> dict[str, str]:
         arguments = {
@@ -128,7 +141,7 @@ class S3Store:
             )
             if session.get_credentials() is None:
                 raise NoCredentialsError()
-        self._client = session.client("s3", endpoint_url=source.endpoint_url, config=_RETRIES)
+        self._client = session.client("s3", endpoint_url=source.endpoint_url, config=_client_config())
 
     def list_objects(self) -> Iterator[StoredObject]:
         paginator = self._client.get_paginator("list_objects_v2")
@@ -151,24 +164,31 @@ class S3Store:
         """
         suffix = ".csv.gz" if item.key.lower().endswith(".gz") else ".csv"
         with tempfile.NamedTemporaryFile(dir=self._work_dir, suffix=suffix) as local:
-            try:
-                with self._translated_errors("s3:GetObject", key=item.key):
-                    response = self._client.get_object(
-                        Bucket=self.bucket, Key=item.key, IfMatch=f'"{item.etag}"'
-                    )
-                    received = 0
-                    for chunk in response["Body"].iter_chunks(DOWNLOAD_CHUNK_BYTES):
-                        local.write(chunk)
-                        received += len(chunk)
-                        on_progress(received)
-            except ClientError as error:  # only errors that concern this one file get here
-                raise TransientFileError(f"{item.key}: {error}") from None
-            except (BotoCoreError, OSError) as error:
-                raise TransientFileError(
-                    f"{item.key}: download failed ({error}); it is read next run."
-                ) from None
+            for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+                local.seek(0)
+                local.truncate()
+                try:
+                    self._download(item, local, on_progress)
+                    break
+                except (ClientError, BotoCoreError, OSError) as error:  # SourceError and 412 pass through
+                    if attempt == DOWNLOAD_ATTEMPTS:
+                        raise TransientFileError(
+                            f"{item.key}: download failed {attempt} times ({error}); it is read next run."
+                        ) from None
+                    pause = DOWNLOAD_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                    logger.warning("%s: download failed (%s); retrying in %.0f s", item.key, error, pause)
+                    time.sleep(pause)
             local.flush()
             yield Path(local.name)
+
+    def _download(self, item: StoredObject, local: BinaryIO, on_progress: ByteProgress) -> None:
+        with self._translated_errors("s3:GetObject", key=item.key):
+            response = self._client.get_object(Bucket=self.bucket, Key=item.key, IfMatch=f'"{item.etag}"')
+            received = 0
+            for chunk in response["Body"].iter_chunks(DOWNLOAD_CHUNK_BYTES):
+                local.write(chunk)
+                received += len(chunk)
+                on_progress(received)
 
     @contextlib.contextmanager
     def _translated_errors(self, action: str, key: str | None = None) -> Iterator[None]:

@@ -174,12 +174,96 @@ class _RecordingApp:
             )  # fmt: skip
 
 
+@dataclass
+class Fault:
+    """A failure the server injects into the next ``times`` matching S3 requests."""
+
+    operation: str  # GetObject, ListObjectsV2, ...
+    key: str  # "" matches any key
+    kind: str  # "slowdown" (503 SlowDown), "internal" (500), "reset" (half the body, then the connection drops)
+    times: int = 1
+    replacement: bytes = b""  # kind "overwrite": the object is rewritten with this just before it is served
+
+
+_ERROR_RESPONSES = {
+    "slowdown": ("503 Slow Down", "SlowDown", "Please reduce your request rate."),
+    "internal": ("500 Internal Server Error", "InternalError", "We encountered an internal error."),
+}
+
+
+class FaultPlan:
+    """Faults the server will inject; thread-safe. ``add(...)``, and ``clear()`` (done after every test)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self.overwrite: Callable[[str, str, bytes], None] | None = None
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, operation: str, key: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.times > 0 and fault.operation == operation and fault.key in ("", key):
+                    fault.times -= 1
+                    return fault
+        return None
+
+
+class _FaultInjectingApp:
+    """WSGI middleware that makes S3 requests fail the way a real endpoint sometimes does."""
+
+    def __init__(self, app: WsgiApp, plan: FaultPlan) -> None:
+        self._app = app
+        self._plan = plan
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if _signer_and_service(environ)[1] != "s3":
+            return self._app(environ, start_response)
+        operation, bucket, key = _s3_operation(environ)
+        fault = self._plan.take(operation, key)
+        if fault is None:
+            return self._app(environ, start_response)
+        if fault.kind in _ERROR_RESPONSES:
+            status_line, code, message = _ERROR_RESPONSES[fault.kind]
+            body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+            start_response(status_line, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+            return [body]
+        if fault.kind == "overwrite":
+            assert self._plan.overwrite is not None
+            self._plan.overwrite(bucket, key, fault.replacement)
+            return self._app(environ, start_response)
+        if fault.kind == "reset":
+            captured: dict[str, Any] = {}
+
+            def capture(status_line: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], None]:
+                captured.update(status=status_line, headers=headers)
+                return lambda _data: None
+
+            body = b"".join(self._app(environ, capture))
+            start_response(captured["status"], captured["headers"])  # announces the whole length
+
+            def half_then_reset() -> Iterator[bytes]:
+                yield body[: len(body) // 2]
+                raise ConnectionResetError("injected by the test harness: connection reset mid-body")
+
+            return half_then_reset()
+        raise ValueError(f"unknown fault kind {fault.kind!r}")
+
+
 @dataclass(frozen=True)
 class MotoServer:
     """The session's moto server: where it listens, what it received, and the harness's own keys."""
 
     endpoint: str
     requests: RequestLog
+    faults: FaultPlan
     access_key_id: str  # an IAM user allowed everything: the harness's own calls and the default identity
     secret_access_key: str
 
@@ -241,11 +325,12 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         log = RequestLog()
+        faults = FaultPlan()
         # ThreadedMotoServer has no middleware hook; werkzeug reads ``server.app`` for every request
         # (werkzeug/serving.py: ``execute(self.server.app)``), so wrapping it sees every request from now on.
         wsgi_server = server._server
         assert wsgi_server is not None
-        wsgi_server.app = _RecordingApp(wsgi_server.app, log)
+        wsgi_server.app = _RecordingApp(_FaultInjectingApp(wsgi_server.app, faults), log)
         with pytest.MonkeyPatch.context() as patch:
             _isolate_aws_environment(patch, endpoint, tmp_path_factory.mktemp("no-aws-config"))
             # Bootstrap with the placeholder keys (accepted while IAM is not enforced), then make an IAM user
@@ -259,7 +344,10 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
             patch.setenv("AWS_ACCESS_KEY_ID", keys["AccessKeyId"])
             patch.setenv("AWS_SECRET_ACCESS_KEY", keys["SecretAccessKey"])
             patch.setattr(boto3, "DEFAULT_SESSION", None)  # it keeps the credentials it resolved first
-            yield MotoServer(endpoint, log, keys["AccessKeyId"], keys["SecretAccessKey"])
+            harness = MotoServer(endpoint, log, faults, keys["AccessKeyId"], keys["SecretAccessKey"])
+            s3 = harness.client("s3")
+            faults.overwrite = lambda bucket, key, data: s3.put_object(Bucket=bucket, Key=key, Body=data)
+            yield harness
     finally:
         server.stop()
         werkzeug_log.setLevel(werkzeug_level)
@@ -285,6 +373,14 @@ def s3_requests(moto_server: MotoServer) -> RequestLog:
     """
     moto_server.requests.reset()
     return moto_server.requests
+
+
+@pytest.fixture
+def s3_faults(moto_server: MotoServer) -> Iterator[FaultPlan]:
+    """Faults to inject into S3 requests (``s3_faults.add(Fault(...))``); none are left after the test."""
+    moto_server.faults.clear()
+    yield moto_server.faults
+    moto_server.faults.clear()
 
 
 @dataclass(frozen=True)
