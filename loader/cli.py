@@ -227,7 +227,7 @@ def _load_and_build(settings: RunSettings, arguments: argparse.Namespace, build:
     print(json.dumps(summary.as_dict(), indent=2, default=str) if arguments.json else render_summary(summary))
     status = EXIT_FAILED if summary.failed else EXIT_OK
     if build:
-        built = run_dbt_build(settings.database, work_dir_for(settings.database), quiet=arguments.json)
+        built = run_dbt_build(settings.database, work_dir_for(settings.database), quiet=arguments.json or arguments.quiet)
         if not built:
             print("dbt build failed: see the failing models and tests above.", file=sys.stderr)
             status = EXIT_FAILED

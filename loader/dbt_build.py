@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 from loader.errors import FocusIngestError
@@ -47,6 +48,7 @@ def run_dbt_build(
         "--log-path",
         str(work_dir / "dbt-logs"),
         *(["--quiet"] if quiet else []),
+        *([] if sys.stdout.isatty() else ["--no-use-colors"]),
         *extra_args,
     ]
     logger.info("dbt %s", " ".join(arguments))
