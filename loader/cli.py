@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loader import state
-from loader.dbt_build import run_dbt_build
+from loader.dbt_build import project_fingerprint, run_dbt_build
 from loader.errors import ConfigError, FocusIngestError
 from loader.pipeline import RunSummary, run_load, work_dir_for
 from loader.progress import human_bytes
@@ -81,9 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load FOCUS billing files from S3 month folders into DuckDB, validate them, build cost marts.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    _add_load_options(commands.add_parser("load", help="import new and changed files into the raw layer"))
+    load = commands.add_parser("load", help="import new and changed files into the raw layer")
+    _add_load_options(load)
+    load.set_defaults(rebuild=False)
     run = commands.add_parser("run", help="load, then dbt build (validation and marts)")
     _add_load_options(run)
+    run.add_argument("--rebuild", action="store_true", help="run dbt build even if nothing changed")
     _add_database(commands.add_parser("status", help="show the manifest: files and rows per month"))
     demo = commands.add_parser("demo", help="generate sample data for three months and run a full cycle")
     demo.add_argument("--workdir", type=Path, default=Path("demo"), help="folder for the data and database")
@@ -226,12 +229,24 @@ def _load_and_build(settings: RunSettings, arguments: argparse.Namespace, build:
     summary = run_load(settings, options)
     print(json.dumps(summary.as_dict(), indent=2, default=str) if arguments.json else render_summary(summary))
     status = EXIT_FAILED if summary.failed else EXIT_OK
-    if build:
-        built = run_dbt_build(settings.database, work_dir_for(settings.database), quiet=arguments.json or arguments.quiet)
-        if not built:
-            print("dbt build failed: see the failing models and tests above.", file=sys.stderr)
-            status = EXIT_FAILED
+    if build and not build_marts(settings.database, quiet=arguments.json or arguments.quiet, force=arguments.rebuild):
+        print("dbt build failed: see the failing models and tests above.", file=sys.stderr)
+        status = EXIT_FAILED
     return status
+
+
+def build_marts(database: Path, quiet: bool, force: bool = False) -> bool:
+    """`dbt build`, unless the last successful build already covers this data and this dbt project."""
+    fingerprint = project_fingerprint()
+    with state.connect(database) as connection:
+        version = state.data_version(connection)
+        if not force and state.build_is_current(connection, version, fingerprint):
+            logger.info("dbt build skipped: nothing changed since the last successful build (--rebuild forces it)")
+            return True
+    built = run_dbt_build(database, work_dir_for(database), quiet=quiet)
+    with state.connect(database) as connection:
+        state.record_build(connection, version, fingerprint, built, datetime.now(UTC))
+    return built
 
 
 def _demo(arguments: argparse.Namespace) -> int:

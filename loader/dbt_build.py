@@ -6,6 +6,7 @@ allows one writer at a time.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
@@ -22,15 +23,26 @@ def project_dir() -> Path:
     """The dbt project shipped with the loader: the repository root."""
     root = Path(__file__).resolve().parent.parent
     if not (root / "dbt_project.yml").is_file():
-        raise FocusIngestError(
-            f"The dbt project was not found at {root}; install focus-ingest from its repository."
-        )
+        raise FocusIngestError(f"The dbt project was not found at {root}; install focus-ingest from its repository.")
     return root
 
 
-def run_dbt_build(
-    database: Path, work_dir: Path, quiet: bool = False, extra_args: tuple[str, ...] = ()
-) -> bool:
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+
+
+def project_fingerprint() -> str:
+    """A hash of the dbt project's files: a build is only current for the project that made it."""
+    root = project_dir()
+    digest = hashlib.sha256()
+    for name in PROJECT_FILES:
+        paths = [root / name] if (root / name).is_file() else sorted((root / name).rglob("*"))
+        for path in paths:
+            if path.is_file() and path.suffix in {".yml", ".sql", ".csv"}:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_dbt_build(database: Path, work_dir: Path, quiet: bool = False, extra_args: tuple[str, ...] = ()) -> bool:
     """`dbt build` against `database`; True when every model and test passed."""
     from dbt.cli.main import dbtRunner  # heavy import, only for commands that build
 

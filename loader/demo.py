@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from loader import state
-from loader.dbt_build import run_dbt_build
 from loader.pipeline import run_load, work_dir_for
 from loader.sample_data import write_demo_tree
 from loader.settings import DataSource, RunSettings
@@ -63,7 +62,7 @@ def _marts_report(database: Path) -> str:
 
 def run_demo(workdir: Path, database: Path | None, as_json: bool = False) -> int:
     """Regenerate the demo folder from scratch and run load + build on it."""
-    from loader.cli import render_summary  # the CLI owns presentation; imported late to avoid a cycle
+    from loader.cli import build_marts, render_summary  # imported late: the CLI imports this module
 
     today = datetime.now(UTC).date()
     data = workdir / "data"
@@ -77,7 +76,7 @@ def run_demo(workdir: Path, database: Path | None, as_json: bool = False) -> int
     settings = RunSettings(sources=(DataSource(name=DEMO_SOURCE, location=str(data.resolve())),), database=database)
     summary = run_load(settings)
     print(json.dumps(summary.as_dict(), indent=2, default=str) if as_json else render_summary(summary))
-    built = run_dbt_build(database, work_dir_for(database), quiet=True)
+    built = build_marts(database, quiet=True)
     if not as_json:
         print()
         print(_marts_report(database))

@@ -102,7 +102,5 @@ def discover(objects: Iterable[StoredObject], prefix: str, location: str) -> Dis
                 + "\n".join(f"  - {entry.key}: {entry.reason}" for entry in discovery.ignored[:5])
             )
         )
-        raise SourceError(
-            f"No billing periods found in {location}. Saw {seen}\nExpected layout: {EXPECTED_LAYOUT}"
-        )
+        raise SourceError(f"No billing periods found in {location}. Saw {seen}\nExpected layout: {EXPECTED_LAYOUT}")
     return discovery

@@ -80,6 +80,7 @@ class RunSummary:
     sources: list[SourceReport]
     rows_retracted: int = 0
     seconds: float = 0.0
+    changed: bool = False  # whether the data under the marts changed (else a dbt build can be skipped)
 
     @property
     def failed(self) -> bool:
@@ -112,6 +113,7 @@ class RunSummary:
             "database": self.database,
             "seconds": round(self.seconds, 3),
             "ok": not self.failed,
+            "changed": self.changed,
             "totals": totals,
             "sources": [asdict(source) for source in self.sources],
         }
@@ -336,6 +338,8 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
             retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
         )
         with state.connect(database) as connection:
-            summary.rows_retracted = state.commit_run(connection, changes)
+            committed = state.commit_run(connection, changes)
+        summary.rows_retracted = committed.rows_retracted
+        summary.changed = committed.changed
     summary.seconds = time.monotonic() - started
     return summary

@@ -56,9 +56,7 @@ _BAD_CREDENTIALS = {
 
 
 def _client_config() -> Config:
-    return Config(
-        retries={"max_attempts": REQUEST_ATTEMPTS, "mode": RETRY_MODE}, connect_timeout=10, read_timeout=120
-    )
+    return Config(retries={"max_attempts": REQUEST_ATTEMPTS, "mode": RETRY_MODE}, connect_timeout=10, read_timeout=120)
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -80,12 +78,9 @@ def access_checklist(source: DataSource, bucket: str, prefix: str) -> str:
             else "  - whether the role requires an External ID (pass --external-id)",
         ]
     else:
-        lines.append(
-            "  - which credentials are in use (AWS_PROFILE, AWS_ACCESS_KEY_ID, instance or task role)"
-        )
+        lines.append("  - which credentials are in use (AWS_PROFILE, AWS_ACCESS_KEY_ID, instance or task role)")
     lines += [
-        f"  - s3:ListBucket is allowed on arn:aws:s3:::{bucket}"
-        + (f" for prefix {prefix}" if prefix else ""),
+        f"  - s3:ListBucket is allowed on arn:aws:s3:::{bucket}" + (f" for prefix {prefix}" if prefix else ""),
         f"  - s3:GetObject is allowed on arn:aws:s3:::{bucket}/{prefix}*",
         "  - no bucket policy, SCP or KMS key policy denies it (KMS-encrypted files also need kms:Decrypt)",
     ]
@@ -134,11 +129,7 @@ class S3Store:
         self.bucket, self.prefix = split_s3_uri(source.location)
         self._work_dir = work_dir
         with self._translated_errors("sts:AssumeRole" if source.role_arn else "credentials"):
-            session = (
-                _refreshing_role_session(source)
-                if source.role_arn
-                else boto3.Session(region_name=source.region)
-            )
+            session = _refreshing_role_session(source) if source.role_arn else boto3.Session(region_name=source.region)
             if session.get_credentials() is None:
                 raise NoCredentialsError()
         self._client = session.client("s3", endpoint_url=source.endpoint_url, config=_client_config())
@@ -206,9 +197,7 @@ class S3Store:
             if code in {"NoSuchKey", "404"} and key:
                 raise TransientFileError(f"{key} disappeared while this run read it.") from None
             if code == "NoSuchBucket":
-                raise SourceError(
-                    f"Bucket {self.bucket!r} does not exist (or is in another partition)."
-                ) from None
+                raise SourceError(f"Bucket {self.bucket!r} does not exist (or is in another partition).") from None
             if code in _ACCESS_DENIED or status == 403:
                 raise SourceError(
                     f"Access denied to {where} ({action}{' on ' + key if key else ''}).\n"

@@ -67,9 +67,7 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         if not self.sources:
-            raise ConfigError(
-                "No data source given: pass --source s3://bucket/prefix/ (or a folder), or --config."
-            )
+            raise ConfigError("No data source given: pass --source s3://bucket/prefix/ (or a folder), or --config.")
         names = [source.name for source in self.sources]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:

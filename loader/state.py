@@ -49,7 +49,11 @@ create table if not exists raw.data_sources (
     last_run_id varchar, last_run_at timestamptz
 );
 create table if not exists raw.runs (
-    run_id varchar primary key, started_at timestamptz, finished_at timestamptz, as_of date, summary varchar
+    run_id varchar primary key, started_at timestamptz, finished_at timestamptz, as_of date, summary varchar,
+    changed boolean
+);
+create table if not exists raw.builds (
+    data_version varchar, project_fingerprint varchar, succeeded boolean, built_at timestamptz
 );
 """
 
@@ -142,12 +146,8 @@ def unfinished_runs(connection: duckdb.DuckDBPyConnection) -> int:
     return connection.execute("select count(*) from raw.runs where finished_at is null").fetchone()[0]
 
 
-def start_run(
-    connection: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, as_of: object
-) -> None:
-    connection.execute(
-        "insert into raw.runs (run_id, started_at, as_of) values (?, ?, ?)", [run_id, started_at, as_of]
-    )
+def start_run(connection: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, as_of: object) -> None:
+    connection.execute("insert into raw.runs (run_id, started_at, as_of) values (?, ?, ?)", [run_id, started_at, as_of])
 
 
 def _records_table(records: list[VersionRecord], run_id: str, now: datetime) -> pa.Table:
@@ -200,8 +200,14 @@ class RunChanges:
     retract: bool  # whether raw rows may be stale (something changed, or an earlier run died)
 
 
-def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> int:
-    """Record the run's outcome and retract stale rows in one transaction. Returns rows retracted."""
+@dataclass(frozen=True)
+class CommitResult:
+    rows_retracted: int
+    changed: bool  # whether the data the marts are built from changed in this run
+
+
+def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> CommitResult:
+    """Record the run's outcome and retract stale rows in one transaction."""
     now = changes.finished_at
     records = _records_table(changes.read, changes.run_id, now)
     columns = _columns_table(changes.read)
@@ -269,6 +275,10 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> in
             """
         )
         connection.execute("insert into raw.file_columns select * from run_columns")
+        known_sources = set(
+            connection.execute("select data_source, location, profile from raw.data_sources").fetchall()
+        )
+        sources_changed = not set(changes.sources) <= known_sources
         for data_source, location, profile in changes.sources:
             connection.execute(
                 """
@@ -279,6 +289,7 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> in
                 """,
                 [data_source, location, profile, changes.run_id, now],
             )
+        changed = bool(changes.read or changes.deleted) or sources_changed
         if changes.retract:
             retracted = connection.execute(
                 """
@@ -290,12 +301,14 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> in
                 )
                 """
             ).fetchone()[0]
+            changed = changed or retracted > 0
         connection.execute(
-            "update raw.runs set finished_at = ?, summary = ? where run_id = ?",
-            [now, json.dumps(changes.summary, default=str), changes.run_id],
+            "update raw.runs set finished_at = ?, summary = ?, changed = ? where run_id = ?",
+            [now, json.dumps(changes.summary, default=str), changed, changes.run_id],
         )
         connection.execute(  # earlier runs that died: their leftovers were just retracted
-            "update raw.runs set finished_at = ?, summary = '{\"interrupted\": true}' where finished_at is null",
+            "update raw.runs set finished_at = ?, summary = '{\"interrupted\": true}', changed = true "
+            "where finished_at is null",
             [now],
         )
         connection.execute("commit")
@@ -305,4 +318,23 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> in
     finally:
         for name in ("run_records", "run_columns", "run_deleted", "run_unchanged"):
             connection.unregister(name)
-    return retracted
+    return CommitResult(rows_retracted=retracted, changed=changed)
+
+
+def data_version(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The last run that changed what the marts are built from (run ids sort by time)."""
+    return connection.execute("select max(run_id) from raw.runs where changed").fetchone()[0]
+
+
+def build_is_current(connection: duckdb.DuckDBPyConnection, version: str | None, fingerprint: str) -> bool:
+    """Whether the latest dbt build succeeded on this data version with this dbt project."""
+    latest = connection.execute(
+        "select data_version, project_fingerprint, succeeded from raw.builds order by built_at desc limit 1"
+    ).fetchone()
+    return latest is not None and latest == (version, fingerprint, True)
+
+
+def record_build(
+    connection: duckdb.DuckDBPyConnection, version: str | None, fingerprint: str, succeeded: bool, at: datetime
+) -> None:
+    connection.execute("insert into raw.builds values (?, ?, ?, ?)", [version, fingerprint, succeeded, at])

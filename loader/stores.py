@@ -81,9 +81,7 @@ class LocalFolderStore:
         path = self.root / item.key
         stat = path.stat()
         if f"{stat.st_size}-{stat.st_mtime_ns}" != item.etag:
-            raise TransientFileError(
-                f"{item.key} changed while this run was reading it; it is read next run."
-            )
+            raise TransientFileError(f"{item.key} changed while this run was reading it; it is read next run.")
         on_progress(item.size)
         yield path
 
