@@ -52,6 +52,7 @@ create table if not exists raw.runs (
     run_id varchar primary key, started_at timestamptz, finished_at timestamptz, as_of date, summary varchar,
     changed boolean
 );
+alter table raw.runs add column if not exists changed boolean;  -- databases made before builds were tracked
 create table if not exists raw.builds (
     data_version varchar, project_fingerprint varchar, succeeded boolean, built_at timestamptz
 );
