@@ -1,0 +1,13 @@
+{% macro regex_full_match(expression, pattern) -%}
+    {#- True when the whole value matches. Patterns avoid backslashes (use [0-9], [.]) because string
+        literals escape them differently across engines. -#}
+    {{ return(adapter.dispatch('regex_full_match', 'focus_ingest')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_full_match(expression, pattern) -%}
+    ({{ expression }} rlike '^({{ pattern }})$')
+{%- endmacro %}
+
+{% macro duckdb__regex_full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}

@@ -1,0 +1,225 @@
+-- depends_on: {{ ref('focus_columns') }}
+-- depends_on: {{ ref('focus_profile_columns') }}
+-- depends_on: {{ ref('focus_column_aliases') }}
+{# One pass over the rows: every FOCUS column is parsed to its type and gets one issue code (the rule it
+    breaks, or the lenient form it uses), so that files are judged by aggregating flags, not by
+    unpivoting values. Column facts per profile come from the seeds (focus_column_specs). A view:
+    int_focus__row_issues keeps the issues, focus_charges the typed values, and writing both into one
+    wide table costs more than parsing twice. -#}
+{%- set focus_columns = focus_column_specs() -%}
+{%- set enumerated_columns = focus_columns | selectattr('enumerated_profiles') | list -%}
+{%- set currency_columns = focus_columns | selectattr('currency_profiles') | list -%}
+
+with
+
+focus_rows as (
+    select * from {{ ref('stg_focus__rows') }}
+),
+
+files as (
+    select * from {{ ref('int_focus__files') }}
+),
+
+allowed_values as (
+    select * from {{ ref('focus_allowed_values') }}
+),
+
+currencies as (
+    select * from {{ ref('iso4217_currencies') }}
+),
+
+rows_with_file_context as (
+    select
+        focus_rows.data_source_id,
+        focus_rows.key,
+        focus_rows.etag,
+        focus_rows.billing_month,
+        focus_rows.source_row_number,
+        files.profile,
+        files.is_lenient,
+        files.billing_month_start,
+        {%- for column in focus_columns %}
+        {%- if column.alias_keys %}
+        case files.{{ column.column_key }}__source_key
+            {%- for alias_key in column.alias_keys %}
+            when '{{ alias_key }}' then focus_rows.{{ alias_key }}
+            {%- endfor %}
+            else focus_rows.{{ column.column_key }}
+        end as {{ column.column_key }}__raw,
+        {%- else %}
+        focus_rows.{{ column.column_key }} as {{ column.column_key }}__raw,
+        {%- endif %}
+        files.{{ column.column_key }}__source_key is not null as {{ column.column_key }}__is_present{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from focus_rows
+    inner join files
+        on focus_rows.data_source_id = files.data_source_id
+        and focus_rows.key = files.key
+        and focus_rows.etag = files.etag
+),
+
+nulls_normalized as (
+    select
+        *,
+        {%- for column in focus_columns %}
+        nullif(nullif({{ column.column_key }}__raw, ''), 'NULL') as {{ column.column_key }}__text{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from rows_with_file_context
+),
+
+formats_classified as (
+    {%- set derived_columns = [] %}
+    {%- for column in enumerated_columns %}
+    {%- do derived_columns.append('allowed_' ~ column.column_key ~ '.canonical_value as ' ~ column.column_key ~ '__canonical') %}
+    {%- endfor %}
+    {%- for column in currency_columns %}
+    {%- do derived_columns.append('currency_' ~ column.column_key ~ '.code as ' ~ column.column_key ~ '__currency_code') %}
+    {%- endfor %}
+    {%- for column in focus_columns %}
+    {%- set text = column.column_key ~ '__text' %}
+    {%- if column.data_type == 'Decimal' %}
+    {%- do derived_columns.append(focus_number_form(text) ~ ' as ' ~ column.column_key ~ '__form') %}
+    {%- elif column.data_type == 'Date/Time' %}
+    {%- do derived_columns.append(focus_datetime_form(text) ~ ' as ' ~ column.column_key ~ '__form') %}
+    {%- elif column.data_type == 'JSON' %}
+    {%- do derived_columns.append(
+        'case when ' ~ text ~ ' is null then null when ' ~ is_json_object(text)
+        ~ " then 'focus' else 'invalid' end as " ~ column.column_key ~ '__form'
+    ) %}
+    {%- endif %}
+    {%- endfor %}
+    select
+        nulls_normalized.*,
+        {{ derived_columns | join(',\n        ') }}
+    from nulls_normalized
+    {%- for column in enumerated_columns %}
+    left join allowed_values as allowed_{{ column.column_key }}
+        on allowed_{{ column.column_key }}.column_id = '{{ column.column_id }}'
+        and nulls_normalized.profile = allowed_{{ column.column_key }}.profile
+        and allowed_{{ column.column_key }}.match_key = case
+            when nulls_normalized.is_lenient then lower(nulls_normalized.{{ column.column_key }}__text)
+            else nulls_normalized.{{ column.column_key }}__text
+        end
+    {%- endfor %}
+    {%- for column in currency_columns %}
+    left join currencies as currency_{{ column.column_key }}
+        on nulls_normalized.{{ column.column_key }}__text = currency_{{ column.column_key }}.code
+    {%- endfor %}
+),
+
+values_parsed as (
+    select
+        *,
+        {%- for column in focus_columns %}
+        {%- if column.data_type == 'Decimal' %}
+        case
+            when {{ column.column_key }}__form in ('focus', 'lenient')
+                and {{ focus_decimal_fits(column.column_key ~ '__text') }}
+                then try_cast({{ column.column_key }}__text as {{ focus_decimal_type() }})
+        end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        {%- elif column.data_type == 'Date/Time' %}
+        case
+            when {{ column.column_key }}__form in ('focus', 'lenient')
+                then try_cast({{ column.column_key }}__text as {{ dbt.type_timestamp() }})
+        end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        {%- elif column.data_type == 'JSON' %}
+        case
+            when {{ column.column_key }}__form = 'focus' then {{ column.column_key }}__text
+        end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        {%- elif column.enumerated_profiles %}
+        coalesce({{ column.column_key }}__canonical, {{ column.column_key }}__text) as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        {%- else %}
+        {{ column.column_key }}__text as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        {%- endif %}
+        {%- endfor %}
+    from formats_classified
+),
+
+cells_checked as (
+    select
+        *,
+        {%- for column in focus_columns %}
+        {%- set key = column.column_key %}
+        case
+            when {{ key }}__text is null then
+                case
+                    when {{ key }}__is_present and {{ profile_in('profile', column.not_null_profiles) }}
+                        then 'not_null'
+                end
+            {%- if column.data_type in ('Decimal', 'Date/Time') %}
+            {%- set format_rule = 'decimal_format' if column.data_type == 'Decimal' else 'datetime_format' %}
+            {%- set lenient_rule = 'lenient_number' if column.data_type == 'Decimal' else 'lenient_datetime' %}
+            {#- A value is only parsed from a well-formed text that fits its type. #}
+            when {{ key }}__value is null or ({{ key }}__form = 'lenient' and not is_lenient)
+                then '{{ format_rule }}'
+            when {{ key }}__form = 'lenient' then '{{ lenient_rule }}'
+            {%- elif column.data_type == 'JSON' %}
+            when {{ key }}__value is null then 'json_format'
+            {%- endif %}
+            {%- if column.enumerated_profiles %}
+            when {{ profile_in('profile', column.enumerated_profiles) }}
+                and {{ key }}__canonical is null
+                then 'allowed_value'
+            when {{ profile_in('profile', column.enumerated_profiles) }}
+                and {{ key }}__canonical <> {{ key }}__text
+                then 'lenient_value'
+            {%- endif %}
+            {%- if column.currency_profiles %}
+            when {{ profile_in('profile', column.currency_profiles) }}
+                and {{ key }}__currency_code is null
+                then 'currency_code'
+            {%- endif %}
+        end as {{ key }}__issue{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from values_parsed
+),
+
+row_rules_checked as (
+    select
+        *,
+        case
+            when charge_period_start__value is null then null
+            when {{ dbt.date_trunc('month', 'charge_period_start__value') }} = billing_month_start then null
+            {#- FOCUS delivers corrections to closed periods in a later month's file. #}
+            when charge_class__value = 'Correction'
+                and {{ dbt.date_trunc('month', 'billing_period_start__value') }} = billing_month_start
+                then null
+            else 'folder_month'
+        end as folder_month__issue,
+        charge_period_start__raw as folder_month__raw,
+        case
+            when charge_period_end__value <= charge_period_start__value then 'period_order'
+        end as charge_period_order__issue,
+        charge_period_end__raw as charge_period_order__raw,
+        case
+            when billing_period_end__value <= billing_period_start__value then 'period_order'
+        end as billing_period_order__issue,
+        billing_period_end__raw as billing_period_order__raw
+    from cells_checked
+),
+
+final as (
+    {%- set checks = focus_checks() %}
+    select
+        data_source_id,
+        key,
+        etag,
+        billing_month,
+        source_row_number,
+        profile,
+        {%- for column in focus_columns %}
+        {{ column.column_key }}__value as {{ column.column_key }},
+        {%- endfor %}
+        {%- for check in checks %}
+        {{ check.name }}__issue,
+        case when {{ check.name }}__issue is not null then {{ check.name }}__raw end as {{ check.name }}__issue_value,
+        {%- endfor %}
+        coalesce(
+            {%- for check in checks %}
+            {{ check.name }}__issue{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        ) is not null as has_issue
+    from row_rules_checked
+)
+
+select * from final

@@ -1,0 +1,107 @@
+with
+
+configured_data_sources as (
+    select * from {{ ref('stg_focus__data_sources') }}
+),
+
+file_verdicts as (
+    select * from {{ ref('int_focus__file_verdicts') }}
+),
+
+charges as (
+    select * from {{ ref('focus_charges') }}
+),
+
+{#- A data source removed from the configuration keeps its files in the manifest; it stays listed so
+    that every charge keeps its parent. #}
+parent_ids as (
+    select data_source_id from configured_data_sources
+    union
+    select data_source_id from file_verdicts
+),
+
+parent_months as (
+    select
+        data_source_id,
+        min(billing_month) as first_billing_month,
+        max(billing_month) as last_billing_month
+    from file_verdicts
+    where status = 'accepted'
+    group by data_source_id
+),
+
+parents as (
+    select
+        parent_ids.data_source_id,
+        cast(null as {{ dbt.type_string() }}) as parent_id,
+        parent_ids.data_source_id as name,
+        cast(null as {{ dbt.type_string() }}) as sub_account_id,
+        parent_months.first_billing_month,
+        parent_months.last_billing_month
+    from parent_ids
+    left join parent_months
+        on parent_ids.data_source_id = parent_months.data_source_id
+),
+
+sub_account_months as (
+    select
+        x_SubAccountDataSourceId as data_source_id,
+        x_DataSourceId as parent_id,
+        SubAccountId as sub_account_id,
+        x_BillingMonth as billing_month,
+        max(SubAccountName) as sub_account_name
+    from charges
+    where x_SubAccountDataSourceId is not null
+    group by x_SubAccountDataSourceId, x_DataSourceId, SubAccountId, x_BillingMonth
+),
+
+sub_account_names_ranked as (
+    select
+        *,
+        {#- The name of the latest month that has one: sub-accounts get renamed. #}
+        row_number() over (
+            partition by data_source_id
+            order by case when sub_account_name is null then 1 else 0 end, billing_month desc
+        ) as name_rank
+    from sub_account_months
+),
+
+latest_sub_account_names as (
+    select
+        data_source_id,
+        sub_account_name
+    from sub_account_names_ranked
+    where name_rank = 1
+),
+
+sub_account_spans as (
+    select
+        data_source_id,
+        parent_id,
+        sub_account_id,
+        min(billing_month) as first_billing_month,
+        max(billing_month) as last_billing_month
+    from sub_account_months
+    group by data_source_id, parent_id, sub_account_id
+),
+
+children as (
+    select
+        sub_account_spans.data_source_id,
+        sub_account_spans.parent_id,
+        coalesce(latest_sub_account_names.sub_account_name, sub_account_spans.sub_account_id) as name,
+        sub_account_spans.sub_account_id,
+        sub_account_spans.first_billing_month,
+        sub_account_spans.last_billing_month
+    from sub_account_spans
+    left join latest_sub_account_names
+        on sub_account_spans.data_source_id = latest_sub_account_names.data_source_id
+),
+
+final as (
+    select * from parents
+    union all
+    select * from children
+)
+
+select * from final

@@ -1,0 +1,302 @@
+"""Regenerate the dbt reference seeds from the shared FOCUS column reference.
+
+The validation rules in dbt read every column fact (mandatory, nullable, data type, allowed values,
+currency columns, raw column key) from these seeds, so SQL never hard-codes the specification. Run this
+script whenever ../shared/focus-spec changes and commit the CSVs it writes:
+
+    python scripts/generate_seeds.py [SPEC_DIR] [--seeds-dir seeds]
+
+`validation_rules.csv` is not generated: it is our rule catalogue, not part of the specification.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+log = logging.getLogger("generate_seeds")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC_DIR = REPO_ROOT.parent / "shared" / "focus-spec"
+DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
+
+# Versions with a strict profile; 1.4 is in the shared files but derived, not read from its tag.
+STRICT_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+LENIENT_PROFILE = "any"
+
+# Profile `any` is defined by issue 3, not by one FOCUS version.
+ANY_REQUIRED_COLUMNS = (
+    "BilledCost",
+    "BillingAccountId",
+    "BillingCurrency",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargeCategory",
+    "ChargeFrequency",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "EffectiveCost",
+    "ListCost",
+    "ProviderName",
+    "ResourceId",
+    "ServiceCategory",
+    "ServiceName",
+)
+ANY_NULLABLE_REQUIRED_COLUMNS = ("ListCost", "ResourceId")
+# FOCUS 1.0 calls ProviderName "Provider" in its display name; exports use that as the header.
+ANY_ALIASED_COLUMN = "ProviderName"
+ANY_ALIAS_SOURCE_VERSION = "1.0"
+# `Others` is a common spelling of the FOCUS value `Other`.
+ANY_VALUE_ALIASES = {"Others": "Other"}
+
+CURRENCY_FORMAT = re.compile(r"Value format: Currency( Code)? Format")
+
+
+@dataclass(frozen=True)
+class SpecColumn:
+    """One row of columns.csv: a column as one FOCUS version defines it."""
+
+    version: str
+    column_id: str
+    display_name: str
+    column_type: str
+    data_type: str
+    feature_level: str
+    allows_nulls: bool
+    notes: str
+
+    @property
+    def is_currency_code(self) -> bool:
+        return bool(CURRENCY_FORMAT.search(self.notes))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -> None:
+    """Write with `\\n` line ends and booleans as true/false so diffs stay stable across platforms."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "" if value is None else str(value)
+
+    materialised = [[cell(value) for value in row] for row in rows]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(materialised)
+    log.info("wrote %s (%d rows)", path, len(materialised))
+
+
+def load_columns(spec_dir: Path) -> list[SpecColumn]:
+    columns = [
+        SpecColumn(
+            version=row["focus_version"],
+            column_id=row["column_id"],
+            display_name=row["display_name"],
+            column_type=row["column_type"],
+            data_type=row["data_type"],
+            feature_level=row["feature_level"],
+            allows_nulls=row["allows_nulls"] == "True",
+            notes=row["notes"],
+        )
+        for row in read_csv(spec_dir / "columns.csv")
+        if row["focus_version"] in STRICT_VERSIONS
+    ]
+    data_types: dict[str, set[str]] = {}
+    for column in columns:
+        data_types.setdefault(column.column_id, set()).add(column.data_type)
+    conflicting = {column_id: types for column_id, types in data_types.items() if len(types) > 1}
+    if conflicting:
+        raise ValueError(
+            f"columns change data type between versions, seeds assume they do not: {conflicting}"
+        )
+    return columns
+
+
+def load_allowed_values(spec_dir: Path) -> dict[tuple[str, str], list[str]]:
+    allowed: dict[tuple[str, str], list[str]] = {}
+    for row in read_csv(spec_dir / "enums.csv"):
+        if row["focus_version"] in STRICT_VERSIONS:
+            allowed.setdefault((row["focus_version"], row["column_id"]), []).append(row["allowed_value"])
+    return allowed
+
+
+def strict_profile(version: str) -> str:
+    return f"focus-{version}"
+
+
+def latest_by_column(columns: list[SpecColumn]) -> dict[str, SpecColumn]:
+    """The newest definition of each column; display names and column types changed over versions."""
+    latest: dict[str, SpecColumn] = {}
+    for column in sorted(columns, key=lambda column: column.version):
+        latest[column.column_id] = column
+    return dict(sorted(latest.items()))
+
+
+def focus_columns_rows(columns: list[SpecColumn], naming: NamingConvention) -> list[list[object]]:
+    versions: dict[str, list[str]] = {}
+    for column in columns:
+        versions.setdefault(column.column_id, []).append(column.version)
+    return [
+        [
+            column_id,
+            naming.normalize_identifier(column_id),
+            column.display_name,
+            column.data_type,
+            column.column_type,
+            min(versions[column_id]),
+            max(versions[column_id]),
+        ]
+        for column_id, column in latest_by_column(columns).items()
+    ]
+
+
+def profile_columns_rows(
+    columns: list[SpecColumn], allowed: dict[tuple[str, str], list[str]]
+) -> list[list[object]]:
+    enumerated = {column_id for (_, column_id) in allowed}
+    currency = {column.column_id for column in columns if column.is_currency_code}
+    latest = latest_by_column(columns)
+    missing = set(ANY_REQUIRED_COLUMNS) - set(latest)
+    if missing:
+        raise ValueError(f"profile any requires columns the spec does not define: {sorted(missing)}")
+    rows: list[list[object]] = [
+        [
+            LENIENT_PROFILE,
+            column_id,
+            column_id in ANY_REQUIRED_COLUMNS,
+            not (column_id in ANY_REQUIRED_COLUMNS and column_id not in ANY_NULLABLE_REQUIRED_COLUMNS),
+            column_id in enumerated,
+            column_id in currency,
+        ]
+        for column_id in latest
+    ]
+    for column in sorted(columns, key=lambda column: (column.version, column.column_id)):
+        rows.append(
+            [
+                strict_profile(column.version),
+                column.column_id,
+                column.feature_level == "Mandatory",
+                column.allows_nulls,
+                (column.version, column.column_id) in allowed,
+                column.is_currency_code,
+            ]
+        )
+    return rows
+
+
+def allowed_values_rows(allowed: dict[tuple[str, str], list[str]]) -> list[list[object]]:
+    """Strict profiles match the exact spelling; `any` matches lower-cased input and a few aliases."""
+    rows: list[list[object]] = []
+    lenient: dict[str, list[str]] = {}
+    for (version, column_id), values in sorted(allowed.items()):
+        for value in values:
+            rows.append([strict_profile(version), column_id, value, value, value])
+            if value not in lenient.setdefault(column_id, []):
+                lenient[column_id].append(value)
+    for column_id, values in sorted(lenient.items()):
+        for value in values:
+            rows.append([LENIENT_PROFILE, column_id, value, value.lower(), value])
+        for alias, canonical in ANY_VALUE_ALIASES.items():
+            if canonical in values:
+                rows.append([LENIENT_PROFILE, column_id, alias, alias.lower(), canonical])
+    return sorted(rows, key=lambda row: (row[0], row[1], row[3]))
+
+
+def column_aliases_rows(columns: list[SpecColumn], naming: NamingConvention) -> list[list[object]]:
+    source = next(
+        column
+        for column in columns
+        if column.version == ANY_ALIAS_SOURCE_VERSION and column.column_id == ANY_ALIASED_COLUMN
+    )
+    return [
+        [
+            LENIENT_PROFILE,
+            ANY_ALIASED_COLUMN,
+            source.display_name,
+            naming.normalize_identifier(source.display_name),
+            ANY_ALIAS_SOURCE_VERSION,
+        ]
+    ]
+
+
+def currency_rows(spec_dir: Path) -> list[list[object]]:
+    return [
+        [row["code"], row["numeric"], row["minor_units"], row["name"]]
+        for row in read_csv(spec_dir / "iso4217.csv")
+    ]
+
+
+def generate(spec_dir: Path, seeds_dir: Path) -> None:
+    naming = NamingConvention()
+    columns = load_columns(spec_dir)
+    allowed = load_allowed_values(spec_dir)
+    write_csv(
+        seeds_dir / "focus_columns.csv",
+        [
+            "column_id",
+            "column_key",
+            "display_name",
+            "data_type",
+            "column_type",
+            "first_focus_version",
+            "last_focus_version",
+        ],
+        focus_columns_rows(columns, naming),
+    )
+    write_csv(
+        seeds_dir / "validation_profiles.csv",
+        ["profile", "focus_version", "is_lenient"],
+        [[LENIENT_PROFILE, None, True]]
+        + [[strict_profile(version), version, False] for version in STRICT_VERSIONS],
+    )
+    write_csv(
+        seeds_dir / "focus_profile_columns.csv",
+        ["profile", "column_id", "is_required", "is_nullable", "is_enumerated", "is_currency_code"],
+        profile_columns_rows(columns, allowed),
+    )
+    write_csv(
+        seeds_dir / "focus_allowed_values.csv",
+        ["profile", "column_id", "accepted_value", "match_key", "canonical_value"],
+        allowed_values_rows(allowed),
+    )
+    write_csv(
+        seeds_dir / "focus_column_aliases.csv",
+        ["profile", "column_id", "alias_name", "alias_key", "alias_focus_version"],
+        column_aliases_rows(columns, naming),
+    )
+    write_csv(
+        seeds_dir / "iso4217_currencies.csv",
+        ["code", "numeric_code", "minor_units", "name"],
+        currency_rows(spec_dir),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "spec_dir",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SPEC_DIR,
+        help="folder with columns.csv, enums.csv and iso4217.csv (default: ../shared/focus-spec)",
+    )
+    parser.add_argument("--seeds-dir", type=Path, default=DEFAULT_SEEDS_DIR, help="where to write the CSVs")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    generate(args.spec_dir, args.seeds_dir)
+
+
+if __name__ == "__main__":
+    main()
