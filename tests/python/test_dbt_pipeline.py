@@ -1,15 +1,8 @@
-"""End-to-end tests of the dbt project: raw layer in, validated marts out.
-
-`write_raw_layer` below stands in for the loader and writes the raw tables exactly as
-docs/raw-layer.md describes, so these tests pin the dbt side alone; the end-to-end run with the real
-loader replaces it once both sides are merged.
-"""
+"""End-to-end tests of validation and marts: files in month folders, the real loader, dbt build, marts out."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,36 +10,37 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
-from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from loader.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT.parent / "shared" / "focus-samples"
-RUN_ID = "run-1"
 
 
-# --- stand-in for the loader -------------------------------------------------------------------------
+# --- the data, through the real loader ----------------------------------------------------------------
 
 
 @dataclass
 class RawFile:
-    """One file version as the loader would have recorded it."""
+    """One file of a data source folder: CSV rows, or raw bytes for a file the loader cannot read."""
 
     data_source: str
     key: str
     billing_month: str
     header: list[str]
     rows: list[list[str]]
-    status: str = "loaded"
-    error: str | None = None
-    error_line: int | None = None
+    content: bytes | None = None
 
-    @property
-    def etag(self) -> str:
-        content = json.dumps([self.header, self.rows]).encode()
-        return f"{len(content)}-{hashlib.md5(content).hexdigest()[:12]}"
+    def write(self, root: Path) -> None:
+        path = root / self.data_source / self.key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.content is not None:
+            path.write_bytes(self.content)
+            return
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([self.header, *self.rows])
 
 
 def read_sample(name: str) -> tuple[list[str], list[list[str]]]:
@@ -55,80 +49,19 @@ def read_sample(name: str) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def write_raw_layer(database: Path, profiles: dict[str, str], files: list[RawFile]) -> None:
-    """Write raw.data_sources, raw.manifest, raw.file_columns and raw.focus_rows per docs/raw-layer.md."""
-    naming = NamingConvention()
-    keys = sorted({naming.normalize_identifier(name) for file in files for name in file.header})
-    lineage = ["_ingest_data_source", "_ingest_key", "_ingest_etag", "_ingest_billing_month"]
-    values: dict[str, list[str | None]] = {column: [] for column in [*lineage, "_ingest_run_id", *keys]}
-    row_numbers: list[int] = []
+def load_with_the_loader(root: Path, database: Path, profiles: dict[str, str], files: list[RawFile]) -> None:
+    """Lay the files out as month folders, one folder per data source, and run `focus-ingest load`."""
     for file in files:
-        if file.status != "loaded":
-            continue
-        file_keys = [naming.normalize_identifier(name) for name in file.header]
-        for row_number, row in enumerate(file.rows, start=1):
-            by_key = dict(zip(file_keys, row, strict=True))
-            for column, value in zip(
-                lineage, [file.data_source, file.key, file.etag, file.billing_month], strict=True
-            ):
-                values[column].append(value)
-            values["_ingest_run_id"].append(RUN_ID)
-            for key in keys:
-                values[key].append(by_key.get(key))
-            row_numbers.append(row_number)
-    focus_rows = pa.table(
-        {**values, "_ingest_row_number": pa.array(row_numbers, pa.int64())},
-        schema=pa.schema([(column, pa.string()) for column in values] + [("_ingest_row_number", pa.int64())]),
+        file.write(root)
+    config = root / "sources.toml"
+    config.write_text(
+        "".join(
+            f'[[sources]]\nname = "{name}"\nlocation = "{root / name}"\nprofile = "{profile}"\n\n'
+            for name, profile in profiles.items()
+        )
     )
-    manifest = [
-        (
-            file.data_source,
-            file.key,
-            file.etag,
-            1000,
-            file.billing_month,
-            file.status,
-            len(file.rows) if file.status == "loaded" else None,
-            RUN_ID,
-            file.error,
-            file.error_line,
-            json.dumps(file.header),
-        )
-        for file in files
-    ]
-    file_columns = [
-        (file.data_source, file.key, file.etag, position, name, naming.normalize_identifier(name))
-        for file in files
-        if file.status == "loaded"
-        for position, name in enumerate(file.header, start=1)
-    ]
-    with duckdb.connect(str(database)) as connection:
-        connection.execute("create schema raw")
-        connection.register("focus_rows_arrow", focus_rows)
-        connection.execute("create table raw.focus_rows as select * from focus_rows_arrow")
-        connection.execute(
-            """create table raw.manifest (data_source varchar, key varchar, etag varchar, size bigint,
-            last_modified timestamptz, billing_month varchar, status varchar, row_count bigint,
-            run_id varchar, first_seen timestamptz, last_seen timestamptz, error varchar,
-            error_line bigint, header varchar)"""
-        )
-        connection.executemany(
-            """insert into raw.manifest values (?, ?, ?, ?, now(), ?, ?, ?, ?, now(), now(), ?, ?, ?)""",
-            manifest,
-        )
-        connection.execute(
-            """create table raw.file_columns (data_source varchar, key varchar, etag varchar,
-            position bigint, column_name varchar, column_key varchar)"""
-        )
-        connection.executemany("insert into raw.file_columns values (?, ?, ?, ?, ?, ?)", file_columns)
-        connection.execute(
-            """create table raw.data_sources (data_source varchar, location varchar, profile varchar,
-            last_run_id varchar, last_run_at timestamptz)"""
-        )
-        connection.executemany(
-            "insert into raw.data_sources values (?, ?, ?, ?, now())",
-            [(name, f"/data/{name}/", profile, RUN_ID) for name, profile in profiles.items()],
-        )
+    arguments = ["load", "--config", str(config), "--database", str(database), "--quiet"]
+    assert main([*arguments, "--as-of", "2025-03-15", "--backfill-from", "2024-09"]) == 0
 
 
 def run_dbt(database: Path, work_dir: Path, *args: str) -> dbtRunnerResult:
@@ -240,18 +173,9 @@ def rule_files(header: list[str], rows: list[list[str]]) -> dict[str, tuple[RawF
             [1],
         ),
         "readable_file": (
-            RawFile(
-                "rules",
-                f"{month}/readable_file.csv.gz",
-                month,
-                [],
-                [],
-                status="rejected",
-                error="not a gzip file",
-                error_line=1,
-            ),
+            RawFile("rules", f"{month}/readable_file.csv", month, [], [], content=b"BilledCost,ListCost\n1,2\n3\n"),
             None,
-            [1],
+            [3],
         ),
     }
 
@@ -301,7 +225,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         RawFile("strict", "2025-03/doc_example.csv", "2025-03", doc_header, doc_rows),
         *(file for file, _, _ in broken.values()),
     ]
-    write_raw_layer(database, {"docs": "any", "sample": "any", "rules": "", "strict": "focus-1.0"}, files)
+    load_with_the_loader(
+        work_dir / "sources", database, {"docs": "any", "sample": "any", "rules": "any", "strict": "focus-1.0"}, files
+    )
     build = run_dbt(database, work_dir, "build", "--exclude-resource-type", "unit_test")
     yield Warehouse(database, work_dir, build, broken)
 
@@ -438,10 +364,10 @@ def test_first_error_says_what_to_fix(warehouse: Warehouse) -> None:
 def test_unreadable_file_is_reported_with_its_reason(warehouse: Warehouse) -> None:
     file, _, _ = warehouse.rule_files["readable_file"]
     assert warehouse.query("select first_error from marts.file_validation where key = ?", file.key) == [
-        ("the file could not be read: not a gzip file (line 1)",)
+        ("the file could not be read: a record has 1 fields where the header has 2 (ragged row) (line 3)",)
     ]
     assert warehouse.query("select sample_1_value from marts.validation_errors where key = ?", file.key) == [
-        ("not a gzip file",)
+        ("a record has 1 fields where the header has 2 (ragged row)",)
     ]
 
 
