@@ -198,15 +198,15 @@ class S3Store:
                 raise TransientFileError(f"{key} disappeared while this run read it.") from None
             if code == "NoSuchBucket":
                 raise SourceError(f"Bucket {self.bucket!r} does not exist (or is in another partition).") from None
-            if code in _ACCESS_DENIED or status == 403:
-                raise SourceError(
-                    f"Access denied to {where} ({action}{' on ' + key if key else ''}).\n"
-                    + access_checklist(self.source, self.bucket, self.prefix)
-                ) from None
             if code in _BAD_CREDENTIALS:
                 raise SourceError(
                     f"The AWS credentials were refused ({code}) during {action} for {where}: they are wrong, "
                     "expired or for another account. Check AWS_PROFILE / AWS_ACCESS_KEY_ID and the clock.\n"
+                    + access_checklist(self.source, self.bucket, self.prefix)
+                ) from None
+            if code in _ACCESS_DENIED or status == 403:
+                raise SourceError(
+                    f"Access denied to {where} ({action}{' on ' + key if key else ''}).\n"
                     + access_checklist(self.source, self.bucket, self.prefix)
                 ) from None
             raise

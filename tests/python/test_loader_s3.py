@@ -191,3 +191,17 @@ def test_progress_is_logged_and_secrets_never_are(capsys, caplog, tmp_path, s3_b
     everything = out + err + "\n".join(r.getMessage() for r in caplog.records)
     assert assumable_role.external_id not in everything
     assert assumable_role.secret_access_key not in everything
+
+
+def test_unknown_credentials_are_refused_with_what_to_check(capsys, tmp_path, s3_bucket, iam_enforced, monkeypatch):
+    s3_bucket.put("focus/2025-03/a.csv", minimal_file("2025-03", 2))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-key")
+
+    status, out, err = run_cli(capsys, "load", "--source", s3_bucket.uri("focus"), "--database",
+                               str(tmp_path / "f.duckdb"), *AS_OF)
+
+    assert status == 1
+    assert "The AWS credentials were refused" in out and "AWS_PROFILE / AWS_ACCESS_KEY_ID" in out
+    assert "not-a-real-secret-key" not in out + err
+    assert "Traceback" not in out + err
