@@ -8,9 +8,11 @@ at: the monthly cost per sub-account and the rejected file with its reasons.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from loader import state
@@ -21,12 +23,51 @@ from loader.settings import DataSource, RunSettings
 DEMO_SOURCE = "demo"
 
 
-def _table(rows: list[tuple], headers: list[str]) -> str:
-    cells = [headers, *[["" if value is None else str(value) for value in row] for row in rows]]
+TOP_SUB_ACCOUNTS = 10
+_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    cells = [headers, *rows]
     widths = [max(len(row[index]) for row in cells) for index in range(len(headers))]
-    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)) for row in cells]
+    numeric = [all(_NUMBER.match(row[index]) for row in rows) for index in range(len(headers))]
+    lines = [
+        "  ".join(
+            value.rjust(width) if is_number else value.ljust(width)
+            for value, width, is_number in zip(row, widths, numeric, strict=True)
+        )
+        for row in cells
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return "\n".join("  " + line.rstrip() for line in lines)
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:,.2f}"
+
+
+def _costs_by_sub_account(costs: list[tuple[str, str, str, Decimal]]) -> list[str]:
+    """Per currency: the largest sub-accounts by billed cost, one column per month, the rest summed."""
+    parts = []
+    for currency in sorted({row[1] for row in costs}):
+        in_currency = [row for row in costs if row[1] == currency]
+        months = sorted({row[2] for row in in_currency})
+        by_name: dict[str, dict[str, Decimal]] = {}
+        for name, _, month, billed in in_currency:
+            by_name.setdefault(name, {})[month] = billed
+        ranked = sorted(by_name, key=lambda name: -sum(by_name[name].values()))
+        shown, others = ranked[:TOP_SUB_ACCOUNTS], ranked[TOP_SUB_ACCOUNTS:]
+        rows = [[name, *(_money(by_name[name].get(m, Decimal(0))) for m in months)] for name in shown]
+        if others:
+            rows.append(
+                [
+                    f"({len(others)} others)",
+                    *(_money(sum(by_name[n].get(m, Decimal(0)) for n in others)) for m in months),
+                ]
+            )
+        rows.append(["total", *(_money(sum(b.get(m, Decimal(0)) for b in by_name.values())) for m in months)])
+        parts += [f"Billed cost per sub-account, {currency} (marts.costs_monthly):", _table(rows, ["", *months]), ""]
+    return parts
 
 
 def _marts_report(database: Path) -> str:
@@ -35,28 +76,28 @@ def _marts_report(database: Path) -> str:
     with state.connect(database) as connection:
         costs = connection.execute(
             """
-            select c.x_BillingMonth, coalesce(d.name, c.x_DataSourceId), c.BillingCurrency,
-                   sum(c.BilledCost), sum(c.EffectiveCost), sum(c.x_ChargeCount)
+            select d.name, c.BillingCurrency, c.x_BillingMonth, sum(c.BilledCost)
             from marts.costs_monthly as c
-            left join marts.data_sources as d on d.data_source_id = c.x_DataSourceId
-            group by all order by 1, 2, 3
+            inner join marts.data_sources as d on d.data_source_id = c.x_DataSourceId
+            group by all
             """
         ).fetchall()
         rejected = connection.execute(
             """
-            select f.key, e.rule, e.column_name, e.error_count, f.first_error
+            select f.key, e.rule, coalesce(e.column_name, ''), e.error_count,
+                   coalesce(cast(e.sample_1_row_number as varchar), ''), coalesce(e.sample_1_value, '')
             from marts.file_validation as f
-            left join marts.validation_errors as e on e.key = f.key and e.etag = f.etag
-            where f.status = 'rejected' order by 1, 2, 3
+            inner join marts.validation_errors as e on e.key = f.key and e.etag = f.etag
+            where f.status = 'rejected' and e.severity = 'error' order by 1, 2, 3
             """
         ).fetchall()
-    parts = [
-        "Monthly cost per sub-account (marts.costs_monthly):",
-        _table(costs, ["month", "sub-account", "currency", "billed", "effective", "charges"]),
-        "",
-        "Rejected files (marts.file_validation, marts.validation_errors):",
-        _table(rejected, ["file", "rule", "column", "rows", "first error"]) if rejected else "  none",
-    ]
+    parts = _costs_by_sub_account(costs)
+    parts.append("Rejected files (marts.file_validation, marts.validation_errors):")
+    if rejected:
+        rows = [[str(value) for value in row] for row in rejected]
+        parts.append(_table(rows, ["file", "rule", "column", "rows", "first row", "value"]))
+    else:
+        parts.append("  none")
     return "\n".join(parts)
 
 
