@@ -38,7 +38,7 @@ def test_demo_shows_costs_per_sub_account_and_the_rejected_file_with_its_reason(
     status, out, _ = run_cli(capsys, "demo", "--workdir", str(tmp_path / "demo"))
 
     assert status == 0
-    assert "Monthly cost per sub-account (marts.costs_monthly):" in out
+    assert "Billed cost per sub-account, USD (marts.costs_monthly):" in out
     rejected_part = out.split("Rejected files")[1]
     assert "bad-currency.csv" in rejected_part and "currency_code" in rejected_part
     assert "dbt build: all models and tests passed" in out
