@@ -88,6 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_options(run)
     run.add_argument("--rebuild", action="store_true", help="run dbt build even if nothing changed")
     _add_database(commands.add_parser("status", help="show the manifest: files and rows per month"))
+    validate = commands.add_parser("validate", help="check files before uploading them, with the ingestion rules")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="CSV or CSV.GZ files")
+    validate.add_argument("--month", metavar="YYYY-MM", help="billing month (default: the folder each file is in)")
+    validate.add_argument("--profile", choices=VALIDATION_PROFILES, default="any", help="validation profile")
+    validate.add_argument("--format", choices=("text", "json", "junit"), default="text", help="output format")
+    verbosity = validate.add_mutually_exclusive_group()
+    verbosity.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    verbosity.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+    report = commands.add_parser("report", help="write a self-contained HTML report of the last run")
+    report.add_argument("--output", type=Path, default=Path("report.html"), help="HTML file (default: report.html)")
+    _add_database(report)
     demo = commands.add_parser("demo", help="generate sample data for three months and run a full cycle")
     demo.add_argument("--workdir", type=Path, default=Path("demo"), help="folder for the data and database")
     _add_database(demo)
@@ -249,6 +260,17 @@ def build_marts(database: Path, quiet: bool, force: bool = False) -> bool:
     return built
 
 
+def _validate(arguments: argparse.Namespace) -> int:
+    from loader.validate import render_json, render_junit, render_text, validate_files
+
+    if not arguments.verbose:
+        logging.getLogger("loader").setLevel(logging.WARNING)  # the verdicts are the output
+    verdicts = validate_files(arguments.paths, arguments.month, arguments.profile)
+    render = {"text": render_text, "json": render_json, "junit": render_junit}[arguments.format]
+    print(render(verdicts))
+    return EXIT_FAILED if any(verdict.status == "rejected" for verdict in verdicts) else EXIT_OK
+
+
 def _demo(arguments: argparse.Namespace) -> int:
     from loader.demo import run_demo  # sample generation is only needed here
 
@@ -264,6 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.command == "status":
             status = status_of(arguments.database or DEFAULT_DATABASE)
             print(json.dumps(status, indent=2) if arguments.json else render_status(status))
+            return EXIT_OK
+        if arguments.command == "validate":
+            return _validate(arguments)
+        if arguments.command == "report":
+            from loader.report_html import write_report
+
+            written = write_report(arguments.database or DEFAULT_DATABASE, arguments.output)
+            print(json.dumps({"report": str(written)}) if arguments.json else f"report written to {written}")
             return EXIT_OK
         return _demo(arguments)
     except FocusIngestError as error:

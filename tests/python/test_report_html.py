@@ -1,0 +1,512 @@
+"""`focus-ingest report`: the HTML page a FinOps lead opens after a run, checked against the marts.
+
+The database is built by the real pipeline (`focus-ingest run`: loader, then dbt build) on the demo tree
+plus a few hostile and broken objects, twice: a first cycle with rejected files, then a second one after
+the producers fixed or removed them. The pipeline runs in a child process, as it does for users: dbt-duckdb
+keeps its read-write DuckDB instance open in the process that built, and DuckDB then refuses the read-only
+instance the report opens. The page is checked as HTML, then rendered in a real headless Chromium.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from loader import state
+from loader.cli import main
+from loader.errors import FocusIngestError
+from loader.report_html import CHART_SERIES, money, write_report
+from loader.sample_data import generate_table, write_csv, write_demo_tree, write_month_files
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AS_OF = date(2025, 3, 15)
+WINDOW = ["2025-01", "2025-02", "2025-03"]
+SKIPPED_MONTH = "2024-11"
+BAD_CURRENCY_KEY = "2025-03/focus-2025-03-bad-currency.csv"
+UNREADABLE_KEY = "2025-02/truncated.csv.gz"
+HOSTILE_REJECTED_KEY = "2025-03/<img src=x onerror=alert(1)>.csv"  # a real file name: no slash inside
+HOSTILE_IGNORED_KEY = "2025-03/<script>alert(1)</script>.csv"  # on disk a sub-folder, so ignored as too deep
+HOSTILE_CURRENCY = "<script>alert(2)</script>"
+HOSTILE_SUB_ACCOUNT = '<script>alert("sub")</script>'
+EXTRA_KEY = "2025-03/extra-accounts.csv"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+# --- building the database with the real pipeline ---------------------------------------------------------
+
+
+def hostile_rejected_table(broken: bool) -> pa.Table:
+    """Twenty valid rows; when `broken`, two of them carry a script tag as BillingCurrency."""
+    table = generate_table("2025-03", 20, 7, part=8, first_id=6000)
+    if not broken:
+        return table
+    currencies = table["BillingCurrency"].to_pylist()
+    currencies[0] = currencies[5] = HOSTILE_CURRENCY
+    return table.set_column(table.schema.get_field_index("BillingCurrency"), "BillingCurrency", [currencies])
+
+
+def write_source_tree(root: Path) -> None:
+    """The demo tree, plus what a real bucket also holds: hostile names, a broken gzip, an old month."""
+    write_demo_tree(root, AS_OF)
+    write_csv(hostile_rejected_table(broken=True), root / HOSTILE_REJECTED_KEY)
+    extra = generate_table("2025-03", 20, 7, part=9, first_id=7000)
+    names = pa.array([HOSTILE_SUB_ACCOUNT] * extra.num_rows)
+    write_csv(
+        extra.set_column(extra.schema.get_field_index("SubAccountName"), "SubAccountName", names),
+        root / EXTRA_KEY,
+    )
+    (root / HOSTILE_IGNORED_KEY).parent.mkdir(parents=True)
+    shutil.copy(root / EXTRA_KEY, root / HOSTILE_IGNORED_KEY)
+    (root / UNREADABLE_KEY).write_bytes(gzip.compress(b'"BilledCost"\n1\n' * 50)[:30])
+    write_month_files(root, SKIPPED_MONTH, 1, 5, 2024)
+
+
+def run_pipeline(source: Path, database: Path) -> None:
+    """`focus-ingest run` in a child process (see the module docstring)."""
+    command = [
+        sys.executable,
+        "-m",
+        "loader.cli",
+        "run",
+        "--source",
+        str(source),
+        "--database",
+        str(database),
+    ]
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    result = subprocess.run(
+        [*command, "--as-of", AS_OF.isoformat(), "--quiet"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@dataclass(frozen=True)
+class Cycles:
+    """Two states of one database: after the first run and after the producers' fixes."""
+
+    first: Path
+    second: Path
+
+
+@pytest.fixture(scope="module")
+def cycles(tmp_path_factory: pytest.TempPathFactory) -> Cycles:
+    work = tmp_path_factory.mktemp("report")
+    source, database = work / "bucket", work / "focus.duckdb"
+    write_source_tree(source)
+    run_pipeline(source, database)
+    first = work / "first.duckdb"
+    shutil.copy(database, first)
+
+    (source / BAD_CURRENCY_KEY).unlink()
+    (source / UNREADABLE_KEY).unlink()
+    write_csv(hostile_rejected_table(broken=False), source / HOSTILE_REJECTED_KEY)
+    run_pipeline(source, database)
+    return Cycles(first=first, second=database)
+
+
+@pytest.fixture(scope="module")
+def first_report(cycles: Cycles, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_report(cycles.first, tmp_path_factory.mktemp("first") / "report.html")
+
+
+def query(database: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(sql, parameters or []).fetchall()
+
+
+# --- reading the page -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str | None]
+    text: str = ""
+
+
+class Page(HTMLParser):
+    """Every element of a page with its attributes and its whole text (entities decoded)."""
+
+    VOID = frozenset({"meta", "br", "img", "input", "link", "hr"})
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self._open: list[tuple[Element, list[str]]] = []
+        self.feed(source)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, dict(attrs))
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self._open.append((element, []))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append(Element(tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            element, parts = self._open.pop()
+            element.text = "".join(parts)
+            if element.tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, parts in self._open:
+            parts.append(data)
+
+    def find(self, tag: str, **attrs: str) -> list[Element]:
+        wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attrs.items()}
+        return [
+            element
+            for element in self.elements
+            if element.tag == tag and all(element.attrs.get(name) == value for name, value in wanted.items())
+        ]
+
+    def one(self, tag: str, **attrs: str) -> Element:
+        found = self.find(tag, **attrs)
+        assert len(found) == 1, f"{len(found)} <{tag}> with {attrs}"
+        return found[0]
+
+
+def read_page(path: Path) -> tuple[str, Page]:
+    source = path.read_text(encoding="utf-8")
+    return source, Page(source)
+
+
+def shown(amount: Decimal) -> str:
+    """How the page must show an amount DuckDB already rounded to cents."""
+    return f"{amount:,.2f}"
+
+
+# --- the page as HTML -------------------------------------------------------------------------------------
+
+
+def test_money_has_thousands_separators_and_rounds_half_away_from_zero() -> None:
+    assert money(Decimal("1234567.885")) == "1,234,567.89"
+    assert money(Decimal("-0.005")) == "-0.01"
+    assert money(Decimal("0.004999999999")) == "0.00"
+    assert money(Decimal("0E-18")) == "0.00"
+    assert money(None) == "—"
+
+
+def test_page_is_self_contained_with_every_section(first_report: Path) -> None:
+    source, page = read_page(first_report)
+    for section in ("costs", "rejected", "files", "months"):
+        assert page.find("section", id=section), section
+    assert not page.find("script") and not page.find("link") and not page.find("img")
+    assert "http://" not in source and "https://" not in source and "url(" not in source
+    policy = page.one("meta", http_equiv="Content-Security-Policy").attrs["content"] or ""
+    assert "default-src 'none'" in policy
+
+
+def test_cost_tables_equal_the_sums_of_the_charges(cycles: Cycles, first_report: Path) -> None:
+    _, page = read_page(first_report)
+    per_cell = query(
+        cycles.first,
+        """
+        select BillingCurrency, coalesce(x_SubAccountDataSourceId, x_DataSourceId), x_BillingMonth,
+               round(sum(BilledCost), 2), round(sum(EffectiveCost), 2)
+        from marts.focus_charges group by all
+        """,
+    )
+    assert len(per_cell) > 100
+    tables = {table.attrs["data-currency"] for table in page.find("table", class_="costs")}
+    assert tables == {currency for currency, *_ in per_cell} == {"USD", "EUR"}
+    rows = {row.attrs.get("data-series") for row in page.find("tr") if "data-series" in row.attrs}
+    assert {series for _, series, *_ in per_cell} <= rows
+    # Each cell of a row is found through its own row: the cells of the page are in document order.
+    row_cells = cells_by_row(page)
+    for currency, series, month, billed, effective in per_cell:
+        cells = row_cells[(currency, series)]
+        assert cells[(month, "BilledCost")] == shown(billed), (currency, series, month)
+        assert cells[(month, "EffectiveCost")] == shown(effective), (currency, series, month)
+
+    totals = query(
+        cycles.first,
+        """
+        select BillingCurrency, coalesce(x_BillingMonth, 'all'), round(sum(BilledCost), 2),
+               round(sum(EffectiveCost), 2)
+        from marts.focus_charges group by grouping sets ((BillingCurrency, x_BillingMonth), (BillingCurrency))
+        """,
+    )
+    for currency, month, billed, effective in totals:
+        cells = row_cells[(currency, "total")]
+        assert cells[(month, "BilledCost")] == shown(billed), (currency, month)
+        assert cells[(month, "EffectiveCost")] == shown(effective), (currency, month)
+
+
+def cells_by_row(page: Page) -> dict[tuple[str, str], dict[tuple[str, str], str]]:
+    """(currency, series id or "total") -> (month or "all", metric) -> the text of the cell."""
+    result: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
+    currency, row = "", ""
+    for element in page.elements:
+        if element.tag == "table" and "costs" in (element.attrs.get("class") or ""):
+            currency = element.attrs["data-currency"] or ""
+        elif element.tag == "tr" and currency:
+            row = element.attrs.get("data-series") or (
+                "total" if element.attrs.get("class") == "total" else ""
+            )
+        elif element.tag == "td" and row and "data-metric" in element.attrs:
+            key = (element.attrs["data-month"] or "", element.attrs["data-metric"] or "")
+            result.setdefault((currency, row), {})[key] = element.text
+    return result
+
+
+def test_charts_carry_every_amount_of_every_month(cycles: Cycles, first_report: Path) -> None:
+    _, page = read_page(first_report)
+    charts = page.find("svg", class_="chart")
+    assert {(chart.attrs["data-currency"], chart.attrs["data-metric"]) for chart in charts} == {
+        (currency, metric) for currency in ("EUR", "USD") for metric in ("BilledCost", "EffectiveCost")
+    }
+    month_totals = {
+        (currency, month, metric): amount
+        for currency, month, billed, effective in query(
+            cycles.first,
+            "select BillingCurrency, x_BillingMonth, sum(BilledCost), sum(EffectiveCost) "
+            "from marts.focus_charges group by all",
+        )
+        for metric, amount in (("BilledCost", billed), ("EffectiveCost", effective))
+    }
+    charted: dict[tuple[str, str, str], Decimal] = {}
+    for currency, metric, bar in chart_bars(page):
+        key = (currency, bar.attrs["data-month"] or "", metric)
+        charted[key] = charted.get(key, Decimal(0)) + Decimal(bar.attrs["data-value"] or "")
+        assert Decimal(bar.attrs["data-value"] or "") != 0
+        assert float(bar.attrs["height"] or 0) > 0 and float(bar.attrs["width"] or 0) > 0
+    assert charted == month_totals
+
+    series_count = dict(
+        query(
+            cycles.first,
+            "select BillingCurrency, count(distinct coalesce(x_SubAccountDataSourceId, x_DataSourceId)) "
+            "from marts.focus_charges group by all",
+        )
+    )
+    assert series_count["USD"] > CHART_SERIES  # so the USD charts show the largest ones and "Other"
+    usd_bars = [bar for currency, _, bar in chart_bars(page) if currency == "USD"]
+    usd_series = {bar.attrs["data-series"] for bar in usd_bars}
+    assert len(usd_series) == CHART_SERIES and any(name.startswith("Other (") for name in usd_series if name)
+    assert len(usd_bars) == 2 * len(WINDOW) * CHART_SERIES  # two charts x months x series, none empty
+    legend = [item.text for item in page.find("li") if item.text in usd_series]
+    assert len(legend) == CHART_SERIES
+
+
+def chart_bars(page: Page) -> list[tuple[str, str, Element]]:
+    """(currency, metric, rect) of every bar, in document order."""
+    bars, currency, metric = [], "", ""
+    for element in page.elements:
+        if element.tag == "svg":
+            currency, metric = element.attrs["data-currency"] or "", element.attrs["data-metric"] or ""
+        elif element.tag == "rect" and element.attrs.get("class") == "bar":
+            bars.append((currency, metric, element))
+    return bars
+
+
+def test_rejected_files_show_their_rules_and_samples(first_report: Path) -> None:
+    _, page = read_page(first_report)
+    rejected = {
+        article.attrs["data-key"]: article.text for article in page.find("article", class_="rejected")
+    }
+    assert set(rejected) == {BAD_CURRENCY_KEY, HOSTILE_REJECTED_KEY, UNREADABLE_KEY}
+    bad = rejected[BAD_CURRENCY_KEY]
+    assert "currency_code" in bad and "BillingCurrency" in bad and "US$" in bad
+    assert "BillingCurrency is not an ISO 4217 currency code in 2 row(s), first at row 1: 'US$'" in bad
+    assert HOSTILE_CURRENCY in rejected[HOSTILE_REJECTED_KEY]
+    assert "gzip" in rejected[UNREADABLE_KEY]
+    rules = {row.attrs["data-rule"] for row in page.find("tr") if "data-rule" in row.attrs}
+    assert {"currency_code", "readable_file"} <= rules
+
+
+def test_files_of_the_last_run_have_the_status_of_the_marts(cycles: Cycles, first_report: Path) -> None:
+    _, page = read_page(first_report)
+    shown_files = {
+        row.attrs["data-key"]: row.attrs["data-status"]
+        for row in page.find("tr")
+        if "data-status" in row.attrs
+    }
+    assert shown_files == dict(query(cycles.first, "select key, status from marts.file_validation"))
+    assert shown_files[BAD_CURRENCY_KEY] == shown_files[UNREADABLE_KEY] == "rejected"
+    assert shown_files["2025-01/focus-2025-01-1.csv"] == "accepted"
+    assert not any(key.startswith(SKIPPED_MONTH) for key in shown_files)
+
+
+def test_months_of_the_window_and_the_skipped_ones(first_report: Path) -> None:
+    _, page = read_page(first_report)
+    months = {
+        chip.attrs["data-month"]: chip.attrs["class"]
+        for chip in page.find("li")
+        if "data-month" in chip.attrs
+    }
+    assert months == {**dict.fromkeys(WINDOW, "processed"), SKIPPED_MONTH: "skipped"}
+    ignored = [row.text for row in page.find("tr") if HOSTILE_IGNORED_KEY in row.text]
+    assert ignored and "nested too deep" in ignored[0]
+
+
+def test_untrusted_names_and_values_are_text(first_report: Path) -> None:
+    source, page = read_page(first_report)
+    assert "<script" not in source.lower() and "<img" not in source.lower()
+    for hostile in (HOSTILE_REJECTED_KEY, HOSTILE_IGNORED_KEY, HOSTILE_CURRENCY, HOSTILE_SUB_ACCOUNT):
+        assert html.escape(hostile) in source, hostile
+        assert any(hostile in element.text for element in page.elements), hostile
+
+
+def test_second_run_after_the_fixes(cycles: Cycles, tmp_path: Path) -> None:
+    _, page = read_page(write_report(cycles.second, tmp_path / "report.html"))
+    assert "No rejected files in the last run." in page.one("section", id="rejected").text
+    files: dict[str, set[tuple[str | None, str | None]]] = {}
+    for row in page.find("tr"):
+        if "data-status" in row.attrs:
+            files.setdefault(row.attrs["data-key"] or "", set()).add(
+                (row.attrs["data-status"], row.attrs["data-activity"])
+            )
+    assert files.pop(HOSTILE_REJECTED_KEY) == {("accepted", "changed"), ("replaced", "replaced")}
+    assert files.pop(BAD_CURRENCY_KEY) == files.pop(UNREADABLE_KEY) == {("deleted", "deleted")}
+    assert len(files) == 7 and all(versions == {("accepted", "unchanged")} for versions in files.values())
+    assert not page.find("p", class_="notice")
+
+
+def test_load_without_build_says_to_run_the_build(tmp_path: Path) -> None:
+    source, database = tmp_path / "bucket", tmp_path / "focus.duckdb"
+    write_month_files(source, "2025-03", 1, 5, 2024)
+    assert (
+        main(["load", "--source", str(source), "--database", str(database), "--as-of", "2025-03-15", "-q"])
+        == 0
+    )
+    _, page = read_page(write_report(database, tmp_path / "report.html"))
+    assert "run focus-ingest run" in page.one("section", id="costs").text.replace("`", "")
+    assert [row.attrs["data-status"] for row in page.find("tr") if "data-status" in row.attrs] == [
+        "not validated"
+    ]
+
+
+def test_database_whose_only_run_died_says_to_run(tmp_path: Path) -> None:
+    database = tmp_path / "focus.duckdb"
+    with state.connect(database) as connection:
+        state.ensure_tables(connection)
+        state.start_run(connection, "run-that-died", datetime(2025, 3, 15, 6, tzinfo=UTC), AS_OF)
+    _, page = read_page(write_report(database, tmp_path / "report.html"))
+    notices = " ".join(notice.text for notice in page.find("p", class_="notice"))
+    assert "No run has finished on this database yet: run focus-ingest run." in notices
+    assert "run-that-died" in notices and "has not finished" in notices
+    assert "No costs yet" in page.one("section", id="costs").text
+    assert "No run yet" in page.one("section", id="rejected").text
+
+
+def test_missing_database_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(FocusIngestError, match="focus-ingest run"):
+        write_report(tmp_path / "nothing.duckdb", tmp_path / "report.html")
+
+
+# --- the page in a real browser ---------------------------------------------------------------------------
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("Chromium is not installed: apt-get install chromium (CI installs it)")
+    return path
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def test_report_renders_in_headless_chromium(
+    first_report: Path, tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
+    executable = chromium()
+    from playwright.sync_api import sync_playwright  # test requirement; its own browser download is not used
+
+    console: list[str] = []
+    requests: list[str] = []
+    dialogs: list[str] = []
+    screenshot = tmp_path / "report.png"
+    with sync_playwright() as playwright:
+        # Playwright starts every launch with a fresh temporary profile (its --user-data-dir).
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+            page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(first_report.as_uri(), wait_until="load")
+
+            assert page.title() == "focus-ingest report"
+            for heading in ("Monthly cost per data source and sub-account", "Rejected files", "Months"):
+                assert page.get_by_role("heading", name=heading).is_visible()
+            bars = page.eval_on_selector_all(
+                "svg.chart",
+                """charts => charts.map(chart => {
+                    const bars = [...chart.querySelectorAll('rect.bar')];
+                    return {
+                        currency: chart.dataset.currency,
+                        months: chart.querySelectorAll('text.month').length,
+                        series: new Set(bars.map(bar => bar.dataset.series)).size,
+                        boxes: bars.map(bar => {
+                            const box = bar.getBoundingClientRect();
+                            return [box.width, box.height];
+                        }),
+                    };
+                })""",
+            )
+            assert len(bars) == 4
+            for chart in bars:
+                assert chart["months"] == len(WINDOW), chart["currency"]
+                assert all(width > 0 and height > 0 for width, height in chart["boxes"]), chart["currency"]
+                if chart["currency"] == "USD":
+                    assert (
+                        len(chart["boxes"]) == chart["months"] * chart["series"] == len(WINDOW) * CHART_SERIES
+                    )
+                else:  # fewer sub-accounts bill in EUR, and not every one of them in every month
+                    assert 0 < len(chart["boxes"]) <= chart["months"] * chart["series"]
+            assert page.locator("script, img, iframe, object").count() == 0
+            assert page.get_by_text(HOSTILE_REJECTED_KEY).first.is_visible()
+            assert page.get_by_text(HOSTILE_CURRENCY).first.is_visible()
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+
+    assert console == []
+    assert dialogs == []
+    assert requests == [first_report.as_uri()]
+    width, height = png_size(screenshot)
+    assert width == 1280 and height > 2000
+    record_property("screenshot", str(screenshot))
+    print(f"screenshot of the report: {screenshot}")
