@@ -193,6 +193,8 @@ class _Reader:
         self.run_id = run_id
         self.options = options
         self.records: list[state.VersionRecord] = []
+        self.files_total = sum(len(plan.to_read) for plan in plans)
+        self.files_started = 0
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         for plan in self.plans:
@@ -229,7 +231,9 @@ class _Reader:
     def _read_file(self, plan: SourcePlan, billing_file: BillingFile) -> Iterator[pa.RecordBatch]:
         item = billing_file.item
         report = plan.report
-        progress = FileProgress(f"{plan.source.name}:{item.key}", item.size)
+        self.files_started += 1
+        label = f"[{self.files_started}/{self.files_total}] {plan.source.name}:{item.key}"
+        progress = FileProgress(label, item.size)
         lineage = Lineage(plan.source.name, item.key, item.etag, billing_file.month, self.run_id)
         header: list[str] | None = None
         rows = 0
@@ -260,6 +264,8 @@ class _Reader:
             logger.error("data source %s: %s", plan.source.name, error)
             report.failed = str(error)
             return
+        finally:
+            progress.done()
         report.rows_loaded += rows
         logger.info("%s: %s rows", item.key, f"{rows:,}")
         self._record(plan, billing_file, "loaded", row_count=rows, header=header)

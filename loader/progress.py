@@ -1,17 +1,20 @@
-"""Progress of long reads as log lines, at most one every few seconds per file.
+"""Progress of long reads: a redrawn status line on a terminal, plain log lines otherwise.
 
-Log lines (not a redrawn bar) because the tool mostly runs from cron and CI, where a bar is noise.
+The tool mostly runs from cron and CI, where a redrawn line is noise: there it logs a line every few
+seconds per file. A person at a terminal sees one line updated in place (files done / total, rows, bytes).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 
 logger = logging.getLogger("loader.progress")
 
-INTERVAL_SECONDS = 5.0
+INTERVAL_SECONDS = 5.0  # between log lines (cron, CI)
+TERMINAL_INTERVAL_SECONDS = 0.5  # between redraws of the status line (a terminal)
 
 
 def human_bytes(count: float) -> str:
@@ -30,6 +33,7 @@ class FileProgress:
     total_bytes: int
     bytes_done: int = 0
     rows_done: int = 0
+    on_terminal: bool = field(default_factory=lambda: sys.stderr.isatty() and logger.isEnabledFor(logging.INFO))
     _last_log: float = field(default_factory=time.monotonic)
 
     def fetched(self, bytes_done: int) -> None:
@@ -40,19 +44,26 @@ class FileProgress:
         self.rows_done += rows
         self._maybe_log()
 
+    def done(self) -> None:
+        """Clear the status line, so that the next log line starts on a clean line."""
+        if self.on_terminal:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
     def _maybe_log(self) -> None:
         now = time.monotonic()
-        if now - self._last_log < INTERVAL_SECONDS:
+        if now - self._last_log < (TERMINAL_INTERVAL_SECONDS if self.on_terminal else INTERVAL_SECONDS):
             return
         self._last_log = now
-        if self.rows_done:
+        fetched = human_bytes(self.bytes_done)
+        share = f" ({100 * self.bytes_done / self.total_bytes:.0f}%)" if self.total_bytes else ""
+        if self.on_terminal:
+            sys.stderr.write(
+                f"\r\033[K{self.label}: {fetched} of {human_bytes(self.total_bytes)} fetched, "
+                f"{self.rows_done:,} rows read"
+            )
+            sys.stderr.flush()
+        elif self.rows_done:
             logger.info("%s: %s rows read", self.label, f"{self.rows_done:,}")
         else:
-            share = f" ({100 * self.bytes_done / self.total_bytes:.0f}%)" if self.total_bytes else ""
-            logger.info(
-                "%s: %s of %s fetched%s",
-                self.label,
-                human_bytes(self.bytes_done),
-                human_bytes(self.total_bytes),
-                share,
-            )
+            logger.info("%s: %s of %s fetched%s", self.label, fetched, human_bytes(self.total_bytes), share)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -367,3 +371,30 @@ def test_gzip_bomb_and_too_many_records_are_rejected_at_the_limits(capsys, sourc
     }
     assert summary["totals"]["rows_loaded"] == 10
     assert loaded_rows(database) == 10
+
+
+def test_progress_is_a_status_line_on_a_terminal_and_log_lines_elsewhere(tmp_path):
+    source = tmp_path / "bucket"
+    write(source / "2025-03" / "a.csv", minimal_file("2025-03", 30_000))
+    write(source / "2025-03" / "b.csv", minimal_file("2025-03", 30_000))
+    command = [sys.executable, "-c", "import sys; from loader import progress, cli; "
+               "progress.INTERVAL_SECONDS = progress.TERMINAL_INTERVAL_SECONDS = 0; sys.exit(cli.main())",
+               "load", "--source", str(source), "--as-of", "2025-03-15", "--batch-rows", "10000"]
+
+    primary, secondary = pty.openpty()
+    terminal = subprocess.run([*command, "--database", str(tmp_path / "t.duckdb")], stdin=secondary,
+                              stdout=subprocess.DEVNULL, stderr=secondary, timeout=120, check=True)
+    os.close(secondary)
+    shown = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(primary, 65536):
+            shown += chunk
+    os.close(primary)
+    assert terminal.returncode == 0
+    assert b"\r\x1b[K[1/2] bucket:2025-03/a.csv:" in shown and b"[2/2] bucket:2025-03/b.csv:" in shown
+    assert b"rows read" in shown
+
+    piped = subprocess.run([*command, "--database", str(tmp_path / "p.duckdb")], capture_output=True,
+                           timeout=120, check=True)
+    assert b"\r" not in piped.stderr
+    assert b"INFO [1/2] bucket:2025-03/a.csv: 10,000 rows read" in piped.stderr
