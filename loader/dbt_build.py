@@ -42,6 +42,21 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _release_database() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps for the process after a build.
+
+    Left open, it holds the file's lock and makes DuckDB refuse any later connection with another
+    configuration (read-only, say) in this process. dbt-duckdb closes it the same way when its
+    credentials change (dbt/adapters/duckdb/connections.py).
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def run_dbt_build(database: Path, work_dir: Path, quiet: bool = False, extra_args: tuple[str, ...] = ()) -> bool:
     """`dbt build` against `database`; True when every model and test passed."""
     from dbt.cli.main import dbtRunner  # heavy import, only for commands that build
@@ -59,7 +74,10 @@ def run_dbt_build(database: Path, work_dir: Path, quiet: bool = False, extra_arg
         *extra_args,
     ]
     logger.info("dbt %s", " ".join(arguments))
-    result = dbtRunner().invoke(arguments)
+    try:
+        result = dbtRunner().invoke(arguments)
+    finally:
+        _release_database()
     if result.exception is not None:
         raise FocusIngestError(f"dbt build could not run: {result.exception}")
     return bool(result.success)

@@ -71,9 +71,7 @@ def _costs_by_sub_account(costs: list[tuple[str, str, str, Decimal]]) -> list[st
 
 
 def _marts_report(database: Path) -> str:
-    # Not read-only: dbt-duckdb keeps its read-write instance open in this process, and DuckDB refuses a
-    # second instance of one file with another configuration.
-    with state.connect(database) as connection:
+    with state.connect(database, read_only=True) as connection:
         costs = connection.execute(
             """
             select d.name, c.BillingCurrency, c.x_BillingMonth, sum(c.BilledCost)

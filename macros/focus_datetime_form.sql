@@ -1,11 +1,11 @@
 {% macro focus_datetime_form(text) -%}
     {#- 'focus' for the FOCUS form YYYY-MM-DDTHH:mm:ssZ; 'lenient' for the UTC forms profile `any` also
         reads (space separator, fractional seconds, +00:00 or no designator, date only); 'invalid' for
-        other offsets and free text; null for null. -#}
+        other offsets, hours past 23 (write 24:00:00 as the next day 00:00:00) and free text; null for null. -#}
     case
         when {{ text }} is null then null
-        when {{ regex_full_match(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z') }} then 'focus'
-        when {{ regex_full_match(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+]00:00)?)?') }} then 'lenient'
+        when {{ regex_full_match(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z') }} then 'focus'
+        when {{ regex_full_match(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]+)?(Z|[+]00:00)?)?') }} then 'lenient'
         else 'invalid'
     end
 {%- endmacro %}

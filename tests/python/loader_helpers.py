@@ -34,9 +34,7 @@ def load(capsys: pytest.CaptureFixture[str], database: Path, source: str, *extra
 
 
 def query(database: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    # Not read-only: after an in-process dbt build, dbt-duckdb keeps a read-write instance of the file
-    # open, and DuckDB refuses a second instance of one file with another configuration.
-    with duckdb.connect(str(database)) as connection:
+    with duckdb.connect(str(database), read_only=True) as connection:
         return connection.execute(sql, parameters or []).fetchall()
 
 
