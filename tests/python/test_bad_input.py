@@ -67,6 +67,8 @@ CASES: dict[str, tuple[bytes | str, str, str | None]] = {
     "offset.csv": (with_cell("ChargePeriodStart", 1, "2025-03-01T02:00:00+02:00"), "rejected", "datetime_format"),
     "formula.csv": (with_cell("ResourceId", 1, '=HYPERLINK("http://x","y")'), "accepted", None),
     "café costs ünïcode.csv": (DOC, "accepted", None),
+    "sql-value.csv": (with_cell("ResourceId", 2, "x'); drop table raw.manifest; --"), "accepted", None),
+    "sql-name.csv": (with_extra_column('x"); drop table raw.manifest; --', ["1", "2", "3"]), "accepted", None),
     "UPPER.CSV.GZ": (gzip.compress(DOC.encode()), "accepted", None),
 }
 
@@ -127,6 +129,14 @@ def test_hostile_values_and_names_are_kept_as_text(cycle):
                  ["2025-03/odd-names.csv"]) == [(3,)]
     assert query(cycle, "select count(*) from marts.focus_charges where x_SourceFile = ?",
                  ["2025-03/header-only.csv"]) == [(0,)]
+
+
+def test_values_and_names_never_become_sql(cycle):
+    assert query(cycle, "select ResourceId from marts.focus_charges where x_SourceFile = ? and ResourceId like 'x%'",
+                 ["2025-03/sql-value.csv"]) == [("x'); drop table raw.manifest; --",)]
+    assert query(cycle, "select column_key from raw.file_columns where key = ? and position = ?",
+                 ["2025-03/sql-name.csv", len(COLUMNS) + 1]) == [("x_drop_table_raw_manifestxxx",)]  # dlt's snake_case
+    assert query(cycle, "select count(*) from raw.manifest")[0][0] == len(CASES) + 1
 
 
 def test_the_whole_corpus_was_one_run_with_one_summary(capsys, cycle):
