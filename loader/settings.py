@@ -19,6 +19,9 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 VALIDATION_PROFILES = ("any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3")
 DEFAULT_DATABASE = Path("focus.duckdb")
 DEFAULT_LOOKBACK_MONTHS = 2
+# DuckDB names a database file's catalog after its stem; a stem equal to one of the project's schemas makes
+# every "<stem>.<table>" reference in the dbt models ambiguous.
+RESERVED_DATABASE_STEMS = ("raw", "reference", "staging", "intermediate", "marts", "main", "system", "temp")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -72,6 +75,11 @@ class RunSettings:
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ConfigError(f"Data source names must be unique; repeated: {', '.join(duplicates)}.")
+        if self.database.stem.lower() in RESERVED_DATABASE_STEMS:
+            raise ConfigError(
+                f"--database {self.database}: DuckDB would name its catalog {self.database.stem!r}, like one of the "
+                f"schemas inside it; choose another file name (e.g. focus.duckdb)."
+            )
         if self.lookback_months < 0:
             raise ConfigError("--lookback-months must be 0 or more.")
         if self.backfill_from is not None and not MONTH_PATTERN.match(self.backfill_from):

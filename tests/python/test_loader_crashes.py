@@ -6,11 +6,13 @@ import random
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from loader_helpers import load, minimal_file, query, run_cli, write
 
 from loader import state
+from loader.sample_data import write_demo_tree
 
 AS_OF = "2025-03-15"
 
@@ -36,7 +38,7 @@ def test_sigkill_at_random_points_then_a_normal_run_equals_an_uninterrupted_run(
     for number in range(4):
         write(source / "2025-03" / f"part-{number}.csv", minimal_file("2025-03", 40_000, amount=f"{number}.25"))
     write(source / "2025-02" / "old.csv.gz", minimal_file("2025-02", 30_000))
-    reference = tmp_path / "reference.duckdb"
+    reference = tmp_path / "uninterrupted.duckdb"
     started = time.monotonic()
     subprocess.run(_load_command(source, reference), check=True, capture_output=True)
     full_run_seconds = time.monotonic() - started
@@ -56,6 +58,34 @@ def test_sigkill_at_random_points_then_a_normal_run_equals_an_uninterrupted_run(
 
     assert kills > 0  # the random points fell inside runs, not only after them
     assert _raw_content(database) == _raw_content(reference)
+
+
+MARTS = ("focus_charges", "costs_monthly", "data_sources", "file_validation", "validation_errors")
+
+
+def test_sigkill_during_load_or_build_then_a_normal_run_gives_the_marts_of_an_uninterrupted_run(tmp_path):
+    source = tmp_path / "bucket"
+    write_demo_tree(source, date(2025, 3, 15))
+    run = [sys.executable, "-m", "loader.cli", "run", "--source", str(source), "--as-of", AS_OF, "--quiet"]
+    reference = tmp_path / "uninterrupted.duckdb"
+    started = time.monotonic()
+    built = subprocess.run([*run, "--database", str(reference)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    full_run_seconds = time.monotonic() - started
+
+    database = tmp_path / "killed.duckdb"
+    chance = random.Random(7)
+    for _ in range(4):
+        process = subprocess.Popen([*run, "--database", str(database)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(chance.uniform(0.5, full_run_seconds * 0.9))
+        process.kill()
+        process.wait()
+    subprocess.run([*run, "--database", str(database)], check=True, capture_output=True)
+
+    for mart in MARTS:
+        sql = f"select * from marts.{mart} order by all"
+        assert query(database, sql) == query(reference, sql), mart
 
 
 def test_a_second_run_on_the_same_database_exits_with_a_clear_message(capsys, tmp_path):

@@ -349,6 +349,9 @@ def test_config_errors_are_messages_not_tracebacks(capsys, tmp_path, database):
     )
     assert status == 2 and "--backfill-from '2025-3' is not a month" in err
 
+    status, _, err = run_cli(capsys, "load", "--source", str(tmp_path), "--database", str(tmp_path / "marts.duckdb"))
+    assert status == 2 and "choose another file name" in err
+
     bad = write(tmp_path / "bad.toml", "[[sources]]\nname = 'x'\n")
     status, _, err = run_cli(capsys, "load", "--config", str(bad), "--database", str(database))
     assert status == 2 and "'location' is required" in err

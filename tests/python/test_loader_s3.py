@@ -174,7 +174,7 @@ def test_role_credentials_near_expiry_are_renewed_during_a_run(capsys, tmp_path,
     assert all(p.startswith(assumable_role.session_arn_prefix) for p in s3_requests.principals("GetObject"))
 
 
-def test_progress_is_logged_and_secrets_never_are(capsys, caplog, tmp_path, s3_bucket, assumable_role, monkeypatch):
+def test_progress_is_logged_and_secrets_never_are_in_logs_output_or_database(capsys, caplog, tmp_path, s3_bucket, assumable_role, monkeypatch):
     monkeypatch.setattr(progress, "INTERVAL_SECONDS", 0.0)
     s3_bucket.put("focus/2025-03/big.csv", minimal_file("2025-03", 3000))
     caplog.set_level(logging.DEBUG)
@@ -188,7 +188,11 @@ def test_progress_is_logged_and_secrets_never_are(capsys, caplog, tmp_path, s3_b
     assert status == 0
     progress_lines = [r.getMessage() for r in caplog.records if r.name == "loader.progress"]
     assert any("rows read" in line for line in progress_lines)
-    everything = out + err + "\n".join(r.getMessage() for r in caplog.records)
+    stored = "\n".join(
+        str(row) for table in ("manifest", "file_columns", "data_sources", "runs", "focus_rows")
+        for row in query(tmp_path / "f.duckdb", f"select * from raw.{table}")
+    )  # fmt: skip
+    everything = stored + out + err + "\n".join(r.getMessage() for r in caplog.records)
     assert assumable_role.external_id not in everything
     assert assumable_role.secret_access_key not in everything
 
