@@ -174,7 +174,9 @@ def test_role_credentials_near_expiry_are_renewed_during_a_run(capsys, tmp_path,
     assert all(p.startswith(assumable_role.session_arn_prefix) for p in s3_requests.principals("GetObject"))
 
 
-def test_progress_is_logged_and_secrets_never_are_in_logs_output_or_database(capsys, caplog, tmp_path, s3_bucket, assumable_role, monkeypatch):
+def test_progress_is_logged_and_secrets_never_are_in_logs_output_or_database(
+    capsys, caplog, tmp_path, s3_bucket, assumable_role, monkeypatch
+):
     monkeypatch.setattr(progress, "INTERVAL_SECONDS", 0.0)
     s3_bucket.put("focus/2025-03/big.csv", minimal_file("2025-03", 3000))
     caplog.set_level(logging.DEBUG)
