@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 $(BIN)/focus-ingest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ lint: $(BIN)/focus-ingest
 
 test: lint
 	$(BIN)/pytest
+
+bench: $(BIN)/focus-ingest
+	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000)
 
 clean:
 	rm -rf $(VENV) demo target logs
