@@ -28,6 +28,7 @@ import duckdb
 
 from loader import state
 from loader.errors import FocusIngestError
+from loader.progress import human_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -433,14 +434,7 @@ def _sample(row: int | None, value: str | None) -> str:
 
 
 def _bytes(size: int | None) -> str:
-    if size is None:
-        return "—"
-    amount = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if amount < 1024 or unit == "GB":
-            return f"{amount:,.0f} {unit}" if unit == "B" else f"{amount:,.1f} {unit}"
-        amount /= 1024
-    return f"{amount:,.1f} GB"
+    return "—" if size is None else human_bytes(size)
 
 
 def _months_between(first: str, last: str) -> list[str]:
