@@ -1,0 +1,167 @@
+"""Stateful property test: random sequences of file adds, rewrites, deletes, bad files and runs.
+
+After every load the raw layer holds exactly the rows of the files that are there now; at the end of each
+sequence a dbt build gives marts equal to a model the test keeps on its own (which files are accepted,
+how many charges and how much money each holds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, rule
+
+from loader.cli import main
+
+MONTHS = ("2025-01", "2025-02", "2025-03")
+AS_OF = "2025-03-15"
+HEADER = (
+    "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,"
+    "ChargeFrequency,ChargePeriodStart,ChargePeriodEnd,EffectiveCost,ListCost,ProviderName,ResourceId,"
+    "ServiceCategory,ServiceName"
+)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the test knows of one file: its month, charges, amount per charge and verdict."""
+
+    month: str
+    rows: int
+    amount: Decimal
+    kind: str  # good | bad_currency (loaded, rejected by validation) | unreadable (rejected by the loader)
+
+    @property
+    def accepted(self) -> bool:
+        return self.kind == "good" or (self.kind == "bad_currency" and self.rows == 0)  # no row breaks a rule
+
+    def content(self) -> str:
+        if self.kind == "unreadable":
+            return HEADER + "\n1.00,acct\n"
+        currency = "US$" if self.kind == "bad_currency" else "USD"
+        m = self.month
+        row = (
+            f"{self.amount},acct-1,{currency},{m}-01T00:00:00Z,{m}-28T00:00:00Z,Usage,Recurring,"
+            f"{m}-02T00:00:00Z,{m}-03T00:00:00Z,{self.amount},{self.amount},DC,r-1,Compute,Racks"
+        )
+        return HEADER + "\n" + "".join(row + "\n" for _ in range(self.rows))
+
+
+def _query(database: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def _quietly(arguments: list[str]) -> int:
+    with contextlib.redirect_stdout(io.StringIO()):
+        return main([*arguments, "--quiet"])
+
+
+class IngestionMachine(RuleBasedStateMachine):
+    keys = Bundle("keys")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="focus-stateful-"))
+        self.source = self.root / "bucket"
+        for month in MONTHS:
+            (self.source / month).mkdir(parents=True)
+        self.database = self.root / "focus.duckdb"
+        self.model: dict[str, Expected] = {}
+        self.files_made = 0
+        self.clock = 1_700_000_000  # file times only move forward, so every rewrite is a new version
+
+    def _write(self, key: str, expected: Expected) -> None:
+        path = self.source / key
+        path.write_text(expected.content())
+        self.clock += 10
+        os.utime(path, (self.clock, self.clock))
+        self.model[key] = expected
+
+    @rule(
+        target=keys,
+        month=st.sampled_from(MONTHS),
+        rows=st.integers(0, 4),
+        cents=st.integers(-50_000, 50_000),
+        kind=st.sampled_from(["good", "good", "bad_currency", "unreadable"]),
+    )
+    def add_file(self, month: str, rows: int, cents: int, kind: str) -> str:
+        self.files_made += 1
+        key = f"{month}/file-{self.files_made}.csv"
+        self._write(key, Expected(month, rows, Decimal(cents).scaleb(-2), kind))
+        return key
+
+    @rule(
+        key=keys,
+        rows=st.integers(0, 4),
+        cents=st.integers(-50_000, 50_000),
+        kind=st.sampled_from(["good", "bad_currency", "unreadable"]),
+    )
+    def rewrite_file(self, key: str, rows: int, cents: int, kind: str) -> None:
+        if key in self.model:
+            self._write(key, Expected(self.model[key].month, rows, Decimal(cents).scaleb(-2), kind))
+
+    @rule(key=consumes(keys))
+    def delete_file(self, key: str) -> None:
+        if key in self.model:
+            (self.source / key).unlink()
+            del self.model[key]
+
+    @rule()
+    def run_load(self) -> None:
+        """After every load the raw layer holds the rows of exactly the files there now."""
+        assert _quietly(["load", "--source", str(self.source), "--database", str(self.database), "--as-of", AS_OF]) == 0
+        stored = dict(_query(self.database, "select _ingest_key, count(*) from raw.focus_rows group by 1"))
+        assert stored == {key: e.rows for key, e in self.model.items() if e.kind != "unreadable" and e.rows}
+
+    def teardown(self) -> None:
+        try:
+            if self.model:
+                assert (
+                    _quietly(["run", "--source", str(self.source), "--database", str(self.database), "--as-of", AS_OF])
+                    == 0
+                )
+                self._marts_match_the_model()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _marts_match_the_model(self) -> None:
+        verdicts = dict(
+            _query(
+                self.database, "select key, status from marts.file_validation where status in ('accepted', 'rejected')"
+            )
+        )
+        assert verdicts == {key: "accepted" if e.accepted else "rejected" for key, e in self.model.items()}
+        charges = {
+            key: (count, total)
+            for key, count, total in _query(
+                self.database, "select x_SourceFile, count(*), sum(BilledCost) from marts.focus_charges group by 1"
+            )
+        }
+        assert charges == {
+            key: (e.rows, e.amount * e.rows) for key, e in self.model.items() if e.accepted and e.rows
+        }
+        by_month = dict(
+            _query(self.database, "select x_BillingMonth, sum(BilledCost) from marts.costs_monthly group by 1")
+        )
+        expected_months: dict[str, Decimal] = {}
+        for e in self.model.values():
+            if e.accepted and e.rows:
+                expected_months[e.month] = expected_months.get(e.month, Decimal(0)) + e.amount * e.rows
+        assert by_month == expected_months
+
+
+IngestionMachine.TestCase.settings = settings(
+    max_examples=3, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck)
+)
+test_random_sequences_of_changes_keep_raw_layer_and_marts_exact = IngestionMachine.TestCase
