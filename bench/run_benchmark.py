@@ -134,6 +134,7 @@ def main() -> int:
     parser.add_argument("--single-file-mb", type=int, default=0, help="also measure one .csv.gz this large")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
     work = arguments.workdir
     work.mkdir(parents=True, exist_ok=True)
     rows = arguments.rows
