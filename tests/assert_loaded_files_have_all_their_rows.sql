@@ -1,23 +1,23 @@
--- A loaded file version must have exactly the rows the manifest counted in raw.focus_rows; otherwise
--- a file would be judged (and could be accepted) on part of its rows.
+-- A loaded file version must have been checked on exactly the rows the manifest counted, numbered 1 to n
+-- by the loader; otherwise a file would be judged (and could be accepted) on part of its rows. The
+-- counts come from int_focus__row_check_results, which counts each file version's rows once, when it
+-- checks them, instead of this test counting every raw row on every build.
 with
 
 files as (
-    select * from {{ ref('stg_focus__files') }}
+    select * from {{ ref('int_focus__files') }}
 ),
 
-focus_rows as (
-    select * from {{ ref('stg_focus__rows') }}
+row_check_results as (
+    select * from {{ ref('int_focus__row_check_results') }}
 ),
 
-rows_counted as (
-    select
-        data_source_id,
-        key,
-        etag,
-        count(*) as rows_in_raw
-    from focus_rows
-    group by data_source_id, key, etag
+rows_checked as (
+    select distinct
+        validation_id,
+        rows_checked,
+        last_row_number
+    from row_check_results
 ),
 
 final as (
@@ -26,14 +26,13 @@ final as (
         files.key,
         files.etag,
         files.row_count,
-        coalesce(rows_counted.rows_in_raw, 0) as rows_in_raw
+        rows_checked.rows_checked,
+        rows_checked.last_row_number
     from files
-    left join rows_counted
-        on files.data_source_id = rows_counted.data_source_id
-        and files.key = rows_counted.key
-        and files.etag = rows_counted.etag
-    where files.status = 'loaded'
-        and coalesce(files.row_count, -1) <> coalesce(rows_counted.rows_in_raw, 0)
+    left join rows_checked
+        on files.validation_id = rows_checked.validation_id
+    where coalesce(files.row_count, -1) <> coalesce(rows_checked.rows_checked, -1)
+        or coalesce(files.row_count, -1) <> coalesce(rows_checked.last_row_number, 0)
 )
 
 select * from final

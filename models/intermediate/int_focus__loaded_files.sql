@@ -17,6 +17,7 @@ loaded_files as (
         data_source_id,
         key,
         etag,
+        run_id,
         billing_month,
         billing_month_start,
         row_count
@@ -29,6 +30,7 @@ profiles_assigned as (
         loaded_files.data_source_id,
         loaded_files.key,
         loaded_files.etag,
+        loaded_files.run_id,
         loaded_files.billing_month,
         loaded_files.billing_month_start,
         loaded_files.row_count,
@@ -38,13 +40,28 @@ profiles_assigned as (
         on loaded_files.data_source_id = data_sources.data_source_id
 ),
 
-final as (
+validations_identified as (
     select
         profiles_assigned.*,
-        profiles.is_lenient
+        profiles.is_lenient,
+        {#- Everything a file version's validation depends on: its rows (the run that read them), its
+            profile, and the project's code. Incremental models keep a version's results while its
+            validation_id stays the same. #}
+        {{ dbt.hash(dbt.concat([
+            'profiles_assigned.data_source_id', "'|'",
+            'profiles_assigned.key', "'|'",
+            'profiles_assigned.etag', "'|'",
+            'profiles_assigned.run_id', "'|'",
+            'profiles_assigned.profile', "'|'",
+            "'" ~ validation_fingerprint() ~ "'",
+        ])) }} as validation_id
     from profiles_assigned
     inner join profiles
         on profiles_assigned.profile = profiles.profile
+),
+
+final as (
+    select * from validations_identified
 )
 
 select * from final

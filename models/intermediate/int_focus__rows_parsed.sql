@@ -3,9 +3,9 @@
 -- depends_on: {{ ref('focus_column_aliases') }}
 {# One pass over the rows: every FOCUS column is parsed to its type and gets one issue code (the rule it
     breaks, or the lenient form it uses), so that files are judged by aggregating flags, not by
-    unpivoting values. Column facts per profile come from the seeds (focus_column_specs). A view:
-    int_focus__row_issues keeps the issues, focus_charges the typed values, and writing both into one
-    wide table costs more than parsing twice. -#}
+    unpivoting values. Column facts per profile come from the seeds (focus_column_specs). A view, read
+    by int_focus__row_check_results for the file versions it has not checked yet; the typed values of
+    accepted files are stored by int_focus__charges, which types them without the format checks. -#}
 {%- set focus_columns = focus_column_specs() -%}
 {%- set enumerated_columns = focus_columns | selectattr('enumerated_profiles') | list -%}
 {%- set currency_columns = focus_columns | selectattr('currency_profiles') | list -%}
@@ -39,16 +39,7 @@ rows_with_file_context as (
         files.is_lenient,
         files.billing_month_start,
         {%- for column in focus_columns %}
-        {%- if column.alias_keys %}
-        case files.{{ column.column_key }}__source_key
-            {%- for alias_key in column.alias_keys %}
-            when '{{ alias_key }}' then focus_rows.{{ alias_key }}
-            {%- endfor %}
-            else focus_rows.{{ column.column_key }}
-        end as {{ column.column_key }}__raw,
-        {%- else %}
-        focus_rows.{{ column.column_key }} as {{ column.column_key }}__raw,
-        {%- endif %}
+        {{ focus_source_value(column, 'focus_rows', 'files') }} as {{ column.column_key }}__raw,
         files.{{ column.column_key }}__source_key is not null as {{ column.column_key }}__is_present{% if not loop.last %},{% endif %}
         {%- endfor %}
     from focus_rows
@@ -62,7 +53,7 @@ nulls_normalized as (
     select
         *,
         {%- for column in focus_columns %}
-        nullif(nullif({{ column.column_key }}__raw, ''), 'NULL') as {{ column.column_key }}__text{% if not loop.last %},{% endif %}
+        {{ focus_null_literals_removed(column.column_key ~ '__raw') }} as {{ column.column_key }}__text{% if not loop.last %},{% endif %}
         {%- endfor %}
     from rows_with_file_context
 ),
@@ -93,13 +84,7 @@ formats_classified as (
         {{ derived_columns | join(',\n        ') }}
     from nulls_normalized
     {%- for column in enumerated_columns %}
-    left join allowed_values as allowed_{{ column.column_key }}
-        on allowed_{{ column.column_key }}.column_id = '{{ column.column_id }}'
-        and nulls_normalized.profile = allowed_{{ column.column_key }}.profile
-        and allowed_{{ column.column_key }}.match_key = case
-            when nulls_normalized.is_lenient then lower(nulls_normalized.{{ column.column_key }}__text)
-            else nulls_normalized.{{ column.column_key }}__text
-        end
+    {{ allowed_value_join(column, 'nulls_normalized', 'allowed_values') }}
     {%- endfor %}
     {%- for column in currency_columns %}
     left join currencies as currency_{{ column.column_key }}
@@ -111,25 +96,23 @@ values_parsed as (
     select
         *,
         {%- for column in focus_columns %}
+        {%- set text = column.column_key ~ '__text' %}
+        {%- set typed_value = focus_typed_value(column, text, column.column_key ~ '__canonical') %}
         {%- if column.data_type == 'Decimal' %}
         case
-            when {{ column.column_key }}__form in ('focus', 'lenient')
-                and {{ focus_decimal_fits(column.column_key ~ '__text') }}
-                then try_cast({{ column.column_key }}__text as {{ focus_decimal_type() }})
+            when {{ column.column_key }}__form in ('focus', 'lenient') and {{ focus_decimal_fits(text) }}
+                then {{ typed_value }}
         end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
         {%- elif column.data_type == 'Date/Time' %}
         case
-            when {{ column.column_key }}__form in ('focus', 'lenient')
-                then try_cast({{ column.column_key }}__text as {{ dbt.type_timestamp() }})
+            when {{ column.column_key }}__form in ('focus', 'lenient') then {{ typed_value }}
         end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
         {%- elif column.data_type == 'JSON' %}
         case
-            when {{ column.column_key }}__form = 'focus' then {{ column.column_key }}__text
+            when {{ column.column_key }}__form = 'focus' then {{ typed_value }}
         end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
-        {%- elif column.enumerated_profiles %}
-        coalesce({{ column.column_key }}__canonical, {{ column.column_key }}__text) as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
         {%- else %}
-        {{ column.column_key }}__text as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        {{ typed_value }} as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
         {%- endif %}
         {%- endfor %}
     from formats_classified

@@ -1,32 +1,32 @@
 with
 
-charges as (
-    select * from {{ ref('focus_charges') }}
+charge_totals as (
+    select * from {{ ref('int_focus__charge_totals') }}
 ),
 
 costs_summed as (
     select
-        x_BillingMonth,
-        coalesce(x_SubAccountDataSourceId, x_DataSourceId) as x_DataSourceId,
-        ProviderName,
-        ServiceCategory,
-        ServiceName,
-        ChargeCategory,
-        BillingCurrency,
-        sum(BilledCost) as BilledCost,
-        sum(EffectiveCost) as EffectiveCost,
-        sum(ListCost) as ListCost,
-        sum(ContractedCost) as ContractedCost,
-        count(*) as x_ChargeCount
-    from charges
+        billing_month as x_BillingMonth,
+        coalesce({{ sub_account_data_source_id('data_source_id', 'sub_account_id') }}, data_source_id) as x_DataSourceId,
+        provider_name as ProviderName,
+        service_category as ServiceCategory,
+        service_name as ServiceName,
+        charge_category as ChargeCategory,
+        billing_currency as BillingCurrency,
+        sum(billed_cost) as BilledCost,
+        sum(effective_cost) as EffectiveCost,
+        sum(list_cost) as ListCost,
+        sum(contracted_cost) as ContractedCost,
+        cast(sum(charge_count) as {{ dbt.type_bigint() }}) as x_ChargeCount
+    from charge_totals
     group by
-        x_BillingMonth,
-        coalesce(x_SubAccountDataSourceId, x_DataSourceId),
-        ProviderName,
-        ServiceCategory,
-        ServiceName,
-        ChargeCategory,
-        BillingCurrency
+        billing_month,
+        coalesce({{ sub_account_data_source_id('data_source_id', 'sub_account_id') }}, data_source_id),
+        provider_name,
+        service_category,
+        service_name,
+        charge_category,
+        billing_currency
 ),
 
 final as (

@@ -8,8 +8,8 @@ file_verdicts as (
     select * from {{ ref('int_focus__file_verdicts') }}
 ),
 
-charges as (
-    select * from {{ ref('focus_charges') }}
+charge_totals as (
+    select * from {{ ref('int_focus__charge_totals') }}
 ),
 
 {#- A data source removed from the configuration keeps its files in the manifest; it stays listed so
@@ -45,14 +45,14 @@ parents as (
 
 sub_account_months as (
     select
-        x_SubAccountDataSourceId as data_source_id,
-        x_DataSourceId as parent_id,
-        SubAccountId as sub_account_id,
-        x_BillingMonth as billing_month,
-        max(SubAccountName) as sub_account_name
-    from charges
-    where x_SubAccountDataSourceId is not null
-    group by x_SubAccountDataSourceId, x_DataSourceId, SubAccountId, x_BillingMonth
+        {{ sub_account_data_source_id('data_source_id', 'sub_account_id') }} as data_source_id,
+        data_source_id as parent_id,
+        sub_account_id,
+        billing_month,
+        max(sub_account_name) as sub_account_name
+    from charge_totals
+    where sub_account_id is not null
+    group by data_source_id, sub_account_id, billing_month
 ),
 
 sub_account_names_ranked as (

@@ -4,12 +4,7 @@
 {# FOCUS values stay text here: telling a malformed value from a valid one is the validation's job
     (int_focus__rows_parsed), which needs the text. -#}
 {%- set focus_columns = focus_column_specs() -%}
-{%- set raw_column_names = [] -%}
-{%- if execute -%}
-    {%- for column in adapter.get_columns_in_relation(source('raw', 'focus_rows')) -%}
-        {%- do raw_column_names.append(column.name | lower) -%}
-    {%- endfor -%}
-{%- endif -%}
+{%- set raw_column_names = relation_column_names(source('raw', 'focus_rows')) -%}
 
 with
 

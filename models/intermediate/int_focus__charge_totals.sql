@@ -1,0 +1,80 @@
+{# Cost sums per accepted file version, for costs_monthly and data_sources: summing these few rows
+    instead of every charge keeps both marts cheap to rebuild. Incremental by file version like
+    int_focus__charges (pre-hook, see _intermediate.yml). Decimal sums are exact, so summing the sums
+    gives what summing the charges would. A column no file has carried is not stored in
+    int_focus__charges: it is null here. #}
+{%- set stored_columns = relation_column_names(ref('int_focus__charges')) -%}
+
+with
+
+charges as (
+    select * from {{ ref('int_focus__charges') }}
+),
+
+accepted_files as (
+    select * from {{ ref('int_focus__accepted_files') }}
+),
+
+files_to_add as (
+    select validation_id
+    from accepted_files
+    where row_count > 0
+    {%- if is_incremental() %}
+        and validation_id not in (select validation_id from {{ this }})
+    {%- endif %}
+),
+
+charges_to_add as (
+    select
+        charges.validation_id,
+        charges.billing_month,
+        charges.data_source_id,
+        {%- for column_key in ['sub_account_id', 'sub_account_name', 'provider_name', 'service_category',
+            'service_name', 'charge_category', 'billing_currency'] %}
+        {{ source_column_or_null('charges', column_key, stored_columns) }} as {{ column_key }},
+        {%- endfor %}
+        {%- for column_key in ['billed_cost', 'effective_cost', 'list_cost', 'contracted_cost'] %}
+        {{ source_column_or_null('charges', column_key, stored_columns, focus_decimal_type()) }}
+            as {{ column_key }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from charges
+    inner join files_to_add
+        on charges.validation_id = files_to_add.validation_id
+),
+
+costs_summed as (
+    select
+        validation_id,
+        billing_month,
+        data_source_id,
+        sub_account_id,
+        sub_account_name,
+        provider_name,
+        service_category,
+        service_name,
+        charge_category,
+        billing_currency,
+        sum(billed_cost) as billed_cost,
+        sum(effective_cost) as effective_cost,
+        sum(list_cost) as list_cost,
+        sum(contracted_cost) as contracted_cost,
+        count(*) as charge_count
+    from charges_to_add
+    group by
+        validation_id,
+        billing_month,
+        data_source_id,
+        sub_account_id,
+        sub_account_name,
+        provider_name,
+        service_category,
+        service_name,
+        charge_category,
+        billing_currency
+),
+
+final as (
+    select * from costs_summed
+)
+
+select * from final
