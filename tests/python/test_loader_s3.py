@@ -211,3 +211,18 @@ def test_unknown_credentials_are_refused_with_what_to_check(capsys, tmp_path, s3
     assert "The AWS credentials were refused" in out and "AWS_PROFILE / AWS_ACCESS_KEY_ID" in out
     assert "not-a-real-secret-key" not in out + err
     assert "Traceback" not in out + err
+
+
+def test_odd_keys_are_read_or_ignored_with_a_reason(capsys, tmp_path, s3_bucket):
+    database = tmp_path / "f.duckdb"
+    s3_bucket.put("focus/2025-03/../escape.csv", minimal_file("2025-03", 1))
+    s3_bucket.put("focus/2025-03/Café costs März.CSV.GZ", gzip.compress(minimal_file("2025-03", 2).encode()))
+    s3_bucket.put("focus/2025-03/a..b.csv", minimal_file("2025-03", 3))
+
+    summary = load(capsys, database, s3_bucket.uri("focus"), *AS_OF)
+
+    reasons = {entry["key"]: entry["reason"] for entry in summary["sources"][0]["ignored"]}
+    assert reasons["focus/2025-03/../escape.csv"].startswith("nested too deep")
+    assert dict(query(database, "select _ingest_key, count(*) from raw.focus_rows group by 1")) == {
+        "focus/2025-03/Café costs März.CSV.GZ": 2, "focus/2025-03/a..b.csv": 3
+    }
