@@ -5,7 +5,11 @@
         rejected, and versions revalidated under another profile or project. Nothing to do on a full
         build, which starts empty. -#}
     {%- if is_incremental() -%}
-    delete from {{ this }}
-    where validation_id not in (select validation_id from {{ current_validations }})
+    delete from {{ this }} as kept
+    where not exists (
+        select 1
+        from {{ current_validations }} as current_validations
+        where current_validations.validation_id = kept.validation_id
+    )
     {%- endif -%}
 {% endmacro %}

@@ -55,7 +55,9 @@ issues_counted as (
         max(source_row_number) as last_row_number,
         {%- for check_rule in check_rules %}
         {%- set condition = check_rule.check ~ "__issue = '" ~ check_rule.rule ~ "'" %}
-        {%- set samples = first_issue_samples('source_row_number', check_rule.check ~ '__issue_value', condition, sample_size) %}
+        {%- set samples = first_issue_samples(
+            'source_row_number', check_rule.check ~ '__issue_value', condition, sample_size
+        ) %}
         count(case when {{ condition }} then 1 end) as {{ check_rule.name }}__count,
         {{ samples.row_numbers }} as {{ check_rule.name }}__sample_row_numbers,
         {{ samples['values'] }} as {{ check_rule.name }}__sample_values{% if not loop.last %},{% endif %}
