@@ -25,12 +25,14 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import boto3
+import duckdb
 
 from loader.sample_data import generate_table, write_csv, write_month_files
 
@@ -49,27 +51,62 @@ class Measurement:
     seconds: float
     peak_rss_mb: float
     exit_status: int
+    rows_stored: int | None = None  # rows of loaded files in the database afterwards, when checked
+    rows_expected: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0 and self.rows_stored == self.rows_expected
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def measure(name: str, rows: int, command: list[str], env: dict[str, str] | None = None) -> Measurement:
-    """Run `command` as a child process; wall time and that child's own peak RSS (wait4 rusage)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    exit_status = os.waitstatus_to_exitcode(status)
-    result = Measurement(name, rows, seconds, usage.ru_maxrss / 1024, exit_status)
+# Runs the measured command as its own child and prints that child's peak RSS. Measuring from this
+# process instead would count this process's memory too: on Linux a child's maxrss includes the memory
+# of the process it was forked from (moto's server holds the uploaded files here).
+_LAUNCHER = (
+    "import os, subprocess, sys; child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL); "
+    "_, status, usage = os.wait4(child.pid, 0); "
+    "open(sys.argv[1], 'w').write(f'{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}')"
+)
+
+
+def stored_rows(database: Path) -> int:
+    """Rows of the files the manifest holds as loaded: a run that rejected a file must not pass as fast."""
+    with duckdb.connect(str(database), read_only=True) as connection:
+        query = "select coalesce(sum(row_count), 0) from raw.manifest where status = 'loaded'"
+        return int(connection.execute(query).fetchone()[0])
+
+
+def measure(
+    name: str,
+    rows: int,
+    command: list[str],
+    env: dict[str, str] | None = None,
+    database: Path | None = None,
+    expect_stored: int | None = None,
+) -> Measurement:
+    """Run `command` in a fresh process; wall time, that process's own peak RSS (wait4 rusage) and, given
+    a database, the rows it holds afterwards against `expect_stored`."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rusage") as outcome:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, outcome.name, *command], env={**os.environ, **(env or {})}, check=True
+        )
+        seconds = time.perf_counter() - started
+        exit_status, max_rss_kb = (int(value) for value in outcome.read().split())
+    stored = stored_rows(database) if database is not None and exit_status == 0 else None
+    result = Measurement(name, rows, seconds, max_rss_kb / 1024, exit_status, stored, expect_stored)
     logger.info(
-        "%-28s %10.2f s  %12s rows/s  %8.0f MB  exit %d",
+        "%-28s %10.2f s  %12s rows/s  %8.0f MB  exit %d%s",
         name,
         seconds,
         f"{result.rows_per_second:,.0f}",
         result.peak_rss_mb,
         exit_status,
+        "" if result.ok else f"  FAILED: {stored} rows stored, {expect_stored} expected",
     )
     return result
 
@@ -149,8 +186,9 @@ def main() -> int:
     results.append(measure("ceiling (duckdb read_csv)", rows, ceiling_command(data, runs / "ceiling.duckdb")))
     first = runs / "first.duckdb"
     source = ["--source", str(data), "--backfill-from", MONTHS[0]]
-    results.append(measure("run, local folder", rows, cli("run", *source, "--database", str(first))))
-    results.append(measure("no-op re-run", 0, cli("run", *source, "--database", str(first))))
+    run_first = cli("run", *source, "--database", str(first))
+    results.append(measure("run, local folder", rows, run_first, database=first, expect_stored=rows))
+    results.append(measure("no-op re-run", 0, run_first, database=first, expect_stored=rows))
 
     increment = work / f"increment-{INCREMENT_ROWS}"
     if not (increment / ".complete").exists():
@@ -165,7 +203,13 @@ def main() -> int:
     shutil.copy(increment / MONTHS[-1] / "added.csv.gz", added)
     try:
         results.append(
-            measure("incremental, into N rows", INCREMENT_ROWS, cli("run", *source, "--database", str(first)))
+            measure(
+                "incremental, into N rows",
+                INCREMENT_ROWS,
+                run_first,
+                database=first,
+                expect_stored=rows + INCREMENT_ROWS,
+            )
         )
     finally:
         added.unlink()
@@ -175,6 +219,8 @@ def main() -> int:
             "same file, empty database",
             INCREMENT_ROWS,
             cli("run", "--source", str(increment), "--database", str(empty)),
+            database=empty,
+            expect_stored=INCREMENT_ROWS,
         )
     )
 
@@ -185,7 +231,13 @@ def main() -> int:
     small_source = ["--source", str(small), "--backfill-from", MONTHS[0]]
     subprocess.run(cli("run", *small_source, "--database", str(small_db)), check=True, stdout=subprocess.DEVNULL)
     results.append(
-        measure(f"no-op re-run at {small_rows:,} rows", 0, cli("run", *small_source, "--database", str(small_db)))
+        measure(
+            f"no-op re-run at {small_rows:,} rows",
+            0,
+            cli("run", *small_source, "--database", str(small_db)),
+            database=small_db,
+            expect_stored=small_rows,
+        )
     )
 
     if not arguments.skip_s3:
@@ -203,6 +255,8 @@ def main() -> int:
                     rows,
                     cli("run", "--source", uri, "--backfill-from", MONTHS[0], "--database", str(runs / "s3.duckdb")),
                     env=s3_environment(endpoint),
+                    database=runs / "s3.duckdb",
+                    expect_stored=rows,
                 )
             )
         finally:
@@ -219,6 +273,8 @@ def main() -> int:
                 f"one {arguments.single_file_mb} MB .csv.gz, load",
                 single_rows,
                 cli("load", "--source", str(single), "--database", str(runs / "single.duckdb")),
+                database=runs / "single.duckdb",
+                expect_stored=single_rows,
             )
         )
 
@@ -247,7 +303,10 @@ def main() -> int:
             f"{entry['peak_rss_mb']:>12.0f}"
         )
     print(f"\nfigures written to {output}")
-    return 0 if all(m.exit_status == 0 for m in results) else 1
+    failed = [m.name for m in results if not m.ok]
+    if failed:
+        print(f"FAILED (exit status or stored rows wrong): {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from loader.reading import ReadOptions
 from loader.settings import (
     DEFAULT_DATABASE,
     DEFAULT_LOOKBACK_MONTHS,
+    DEFAULT_MEMORY_LIMIT,
     VALIDATION_PROFILES,
     DataSource,
     RunSettings,
@@ -62,17 +64,19 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
     window.add_argument("--backfill-from", metavar="YYYY-MM", help="also process month folders from this month on")
     window.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day the window ends at (default: today, UTC)")
     reading = parser.add_argument_group("reading")
-    reading.add_argument("--memory-limit", default=ReadOptions.memory_limit, help="DuckDB memory limit while reading")
-    reading.add_argument("--batch-rows", type=int, default=ReadOptions.batch_rows, help="rows per read batch")
     reading.add_argument(
-        "--max-file-bytes",
-        type=int,
-        default=ReadOptions.max_file_bytes,
-        help="reject a file larger than this, uncompressed (stops gzip bombs)",
+        "--memory-limit",
+        default=ReadOptions.memory_limit,
+        help="DuckDB's memory limit while reading, loading and building (e.g. 512MB, 2GB); it spills to disk beyond",
     )
-    reading.add_argument(
-        "--max-file-rows", type=int, default=ReadOptions.max_file_rows, help="reject a file with more records"
-    )
+    for flag, field_name, text in (
+        ("--batch-rows", "batch_rows", "rows per read batch"),
+        ("--max-file-bytes", "max_file_bytes", "reject a file larger than this, uncompressed (stops gzip bombs)"),
+        ("--max-file-rows", "max_file_rows", "reject a file with more records"),
+        ("--max-record-bytes", "max_record_bytes", "reject a file with a longer record (quoted newlines included)"),
+        ("--read-block-bytes", "read_block_bytes", "bytes DuckDB reads at a time per thread; >= --max-record-bytes"),
+    ):
+        reading.add_argument(flag, type=int, default=getattr(ReadOptions, field_name), help=text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,21 +236,23 @@ def _configure_logging(arguments: argparse.Namespace) -> None:
 
 def _load_and_build(settings: RunSettings, arguments: argparse.Namespace, build: bool) -> int:
     options = ReadOptions(
-        batch_rows=arguments.batch_rows,
-        memory_limit=arguments.memory_limit,
-        max_file_bytes=arguments.max_file_bytes,
-        max_file_rows=arguments.max_file_rows,
+        **{
+            field.name: getattr(arguments, field.name)
+            for field in fields(ReadOptions)
+            if hasattr(arguments, field.name)
+        }
     )
     summary = run_load(settings, options)
     print(json.dumps(summary.as_dict(), indent=2, default=str) if arguments.json else render_summary(summary))
     status = EXIT_FAILED if summary.failed else EXIT_OK
-    if build and not build_marts(settings.database, quiet=arguments.json or arguments.quiet, force=arguments.rebuild):
+    quiet = arguments.json or arguments.quiet
+    if build and not build_marts(settings.database, quiet, force=arguments.rebuild, memory_limit=options.memory_limit):
         print("dbt build failed: see the failing models and tests above.", file=sys.stderr)
         status = EXIT_FAILED
     return status
 
 
-def build_marts(database: Path, quiet: bool, force: bool = False) -> bool:
+def build_marts(database: Path, quiet: bool, force: bool = False, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> bool:
     """`dbt build`, unless the last successful build already covers this data and this dbt project."""
     fingerprint = project_fingerprint()
     with state.connect(database) as connection:
@@ -254,7 +260,7 @@ def build_marts(database: Path, quiet: bool, force: bool = False) -> bool:
         if not force and state.build_is_current(connection, version, fingerprint):
             logger.info("dbt build skipped: nothing changed since the last successful build (--rebuild forces it)")
             return True
-    built = run_dbt_build(database, work_dir_for(database), quiet=quiet)
+    built = run_dbt_build(database, work_dir_for(database), quiet=quiet, memory_limit=memory_limit)
     with state.connect(database) as connection:
         state.record_build(connection, version, fingerprint, built, datetime.now(UTC))
     return built

@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 from loader.errors import FocusIngestError
+from loader.settings import DEFAULT_MEMORY_LIMIT
 
 logger = logging.getLogger(__name__)
 
 DATABASE_VARIABLE = "FOCUS_INGEST_DATABASE"  # read by profiles.yml
+MEMORY_LIMIT_VARIABLE = "FOCUS_INGEST_MEMORY_LIMIT"  # read by profiles.yml
 
 
 def project_dir() -> Path:
@@ -57,11 +59,18 @@ def _release_database() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def run_dbt_build(database: Path, work_dir: Path, quiet: bool = False, extra_args: tuple[str, ...] = ()) -> bool:
-    """`dbt build` against `database`; True when every model and test passed."""
+def run_dbt_build(
+    database: Path,
+    work_dir: Path,
+    quiet: bool = False,
+    extra_args: tuple[str, ...] = (),
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+) -> bool:
+    """`dbt build` against `database` with DuckDB's memory bounded; True when every model and test passed."""
     from dbt.cli.main import dbtRunner  # heavy import, only for commands that build
 
     os.environ[DATABASE_VARIABLE] = str(database.resolve())
+    os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     project = project_dir()
     arguments = [

@@ -24,7 +24,13 @@ import duckdb
 import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+from loader.errors import ConfigError, FocusIngestError
+from loader.settings import DEFAULT_MEMORY_LIMIT, parse_size
+
 HEADER_LIMIT_BYTES = 1024 * 1024
+# DuckDB's two reading threads hold a few read blocks each: a 32 MiB block failed under a 64 MB limit and
+# read under 100 MB (measured); this many blocks is the least memory a read may have.
+READ_BLOCKS_IN_MEMORY = 4
 INFLATE_CHUNK_BYTES = 4 * 1024 * 1024
 # A byte that cannot occur in a valid UTF-8 CSV value, so that no real value is read as SQL NULL.
 _NO_NULL_MARKER = "\x00"
@@ -42,14 +48,32 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """Knobs of the CSV reader: rows per Arrow batch and DuckDB's memory and threads."""
+    """Knobs of the load: rows per Arrow batch, DuckDB's memory (reading and inserting), threads, read block.
+
+    DuckDB sizes its read block at 16 times the longest record allowed unless told: with 64 MiB records that
+    is a 1 GiB block, which a 512 MB memory limit cannot hold and which leaves one thread reading.
+    """
 
     batch_rows: int = 100_000
-    memory_limit: str = "512MB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = 2
     max_file_bytes: int = 20 * 1024**3  # uncompressed; stops gzip bombs
     max_file_rows: int = 100_000_000
-    max_record_bytes: int = 64 * 1024**2  # one record, quoted newlines included
+    max_record_bytes: int = 16 * 1024**2  # one record, quoted newlines included (a 10 MB Tags value passes)
+    read_block_bytes: int = 64 * 1024**2  # DuckDB's CSV buffer_size; each reading thread holds a few
+
+    def __post_init__(self) -> None:
+        memory = parse_size(self.memory_limit)
+        if memory < READ_BLOCKS_IN_MEMORY * self.read_block_bytes:
+            raise ConfigError(
+                f"--memory-limit {self.memory_limit} cannot hold DuckDB's read blocks: give it at least "
+                f"{READ_BLOCKS_IN_MEMORY} times --read-block-bytes ({self.read_block_bytes:,} bytes), or lower that."
+            )
+        if self.read_block_bytes < self.max_record_bytes:
+            raise ConfigError(
+                f"The read block ({self.read_block_bytes:,} bytes, --read-block-bytes) must be at least the "
+                f"longest record accepted ({self.max_record_bytes:,} bytes, --max-record-bytes)."
+            )
 
 
 @dataclass(frozen=True)
@@ -146,6 +170,7 @@ def _validated_names(names: list[str]) -> list[str]:
 
 _LINE_OF_ERROR = re.compile(r"CSV Error on Line: (\d+)")
 _FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_RECORD_TOO_LONG = re.compile(r"Maximum line size of (\d+) bytes exceeded")
 
 
 def _reason_of_duckdb_error(message: str) -> UnreadableFile:
@@ -154,8 +179,11 @@ def _reason_of_duckdb_error(message: str) -> UnreadableFile:
     line = int(line_match[1]) if line_match else None
     counts = _FIELD_COUNT.search(message)
     lowered = message.lower()
+    too_long = _RECORD_TOO_LONG.search(message)
     if counts:
         reason = f"a record has {counts[2]} fields where the header has {counts[1]} (ragged row)"
+    elif too_long:
+        reason = f"a record is longer than the limit of {int(too_long[1]):,} bytes (--max-record-bytes)"
     elif "unterminated quote" in lowered:
         reason = "a quoted value is never closed (unterminated quote)"
     elif "unicode" in lowered or "utf-8" in lowered or "utf8" in lowered:
@@ -180,11 +208,13 @@ def iter_batches(path: Path, names: list[str], lineage: Lineage, options: ReadOp
         relation = connection.sql(
             "select * from read_csv($path, header = true, delim = ',', quote = '\"', escape = '\"', "
             f"strict_mode = true, null_padding = false, auto_detect = false, columns = {columns_sql}, "
-            "nullstr = $null_marker, compression = 'none', max_line_size = $max_line_size)",
+            "nullstr = $null_marker, compression = 'none', max_line_size = $max_line_size, "
+            "buffer_size = $buffer_size)",
             params={
                 "path": str(path),
                 "null_marker": _NO_NULL_MARKER,
                 "max_line_size": options.max_record_bytes,
+                "buffer_size": options.read_block_bytes,
             },
         )
         reader = relation.to_arrow_reader(options.batch_rows)
@@ -202,6 +232,8 @@ def iter_batches(path: Path, names: list[str], lineage: Lineage, options: ReadOp
                 batch = reader.read_next_batch()
             except StopIteration:
                 return
+            except duckdb.OutOfMemoryException as error:
+                raise _out_of_memory(error, options) from None
             except (duckdb.Error, pa.ArrowException, OSError) as error:
                 raise _reason_of_duckdb_error(str(error)) from None
             count = batch.num_rows
@@ -214,7 +246,18 @@ def iter_batches(path: Path, names: list[str], lineage: Lineage, options: ReadOp
             arrays.append(pa.array(range(rows_before + 1, rows_before + count + 1), pa.int64()))
             rows_before += count
             yield pa.RecordBatch.from_arrays(arrays, names=batch_names)
+    except duckdb.OutOfMemoryException as error:
+        raise _out_of_memory(error, options) from None
     except duckdb.Error as error:
         raise _reason_of_duckdb_error(str(error)) from None
     finally:
         connection.close()
+
+
+def _out_of_memory(error: duckdb.OutOfMemoryException, options: ReadOptions) -> FocusIngestError:
+    """Running out of memory says nothing about the file: the run fails, and the file is read again next time."""
+    first_line = str(error).strip().splitlines()[0]
+    return FocusIngestError(
+        f"DuckDB ran out of memory while reading ({first_line}) with --memory-limit {options.memory_limit} and "
+        f"--read-block-bytes {options.read_block_bytes:,}: raise the first or lower the second."
+    )

@@ -300,9 +300,7 @@ def _costs(connection: duckdb.DuckDBPyConnection) -> list[CurrencyCosts]:
         per_series,
         per_month,
     ) in rows:
-        costs = by_currency.setdefault(
-            currency, CurrencyCosts(currency, total=CostLine(None, None, None, None))
-        )
+        costs = by_currency.setdefault(currency, CurrencyCosts(currency, total=CostLine(None, None, None, None)))
         if per_series:
             line = lines.get((currency, series_id))
             if line is None:
@@ -591,23 +589,13 @@ def _glance(data: ReportData) -> str:
     current = [file for file in data.files if file.status not in ("replaced", "deleted")]
     accepted = sum(1 for file in current if file.status == "accepted")
     rejected = sum(1 for file in current if file.status == "rejected")
-    tiles.append(
-        ("Files in the last run", f"{len(current):,}", f"{accepted:,} accepted · {rejected:,} rejected")
-    )
+    tiles.append(("Files in the last run", f"{len(current):,}", f"{accepted:,} accepted · {rejected:,} rejected"))
     if data.last_run is not None:
         processed = sorted(
-            {
-                month
-                for source in data.last_run.summary["sources"]
-                for month in source.get("periods_processed", [])
-            }
+            {month for source in data.last_run.summary["sources"] for month in source.get("periods_processed", [])}
         )
         skipped = sorted(
-            {
-                month
-                for source in data.last_run.summary["sources"]
-                for month in source.get("periods_skipped", [])
-            }
+            {month for source in data.last_run.summary["sources"] for month in source.get("periods_skipped", [])}
         )
         tiles.append(
             (
@@ -638,13 +626,9 @@ def _glance(data: ReportData) -> str:
 def _costs_section(data: ReportData) -> str:
     parts = ['<section id="costs"><h2>Monthly cost per data source and sub-account</h2>']
     if not data.marts_ready:
-        parts.append(
-            f'<p class="empty">No costs yet: run <code>{_RUN_COMMAND}</code> to build the marts.</p>'
-        )
+        parts.append(f'<p class="empty">No costs yet: run <code>{_RUN_COMMAND}</code> to build the marts.</p>')
     elif not data.costs:
-        parts.append(
-            '<p class="empty">No accepted charges yet: every file is rejected or none was loaded.</p>'
-        )
+        parts.append('<p class="empty">No accepted charges yet: every file is rejected or none was loaded.</p>')
     else:
         parts.append(
             '<p class="hint">From <code>marts.costs_monthly</code>, one block per billing currency '
@@ -663,8 +647,7 @@ def _costs_section(data: ReportData) -> str:
         parts.append('</div><ul class="legend">')
         for entry in costs.chart:
             parts.append(
-                f'<li><span class="swatch" style="background:{_colour(entry.slot)}"></span>'
-                f"{_text(entry.label)}</li>"
+                f'<li><span class="swatch" style="background:{_colour(entry.slot)}"></span>{_text(entry.label)}</li>'
             )
         parts.append("</ul>")
         parts.append(_cost_table(costs))
@@ -757,9 +740,7 @@ def _rejected_section(data: ReportData) -> str:
 def _files_section(data: ReportData) -> str:
     parts = ['<section id="files"><h2>Files of the last run</h2>']
     if not data.files:
-        parts.append(
-            f'<p class="empty">No files were listed by the last run. Run <code>{_RUN_COMMAND}</code>.</p>'
-        )
+        parts.append(f'<p class="empty">No files were listed by the last run. Run <code>{_RUN_COMMAND}</code>.</p>')
         parts.append("</section>")
         return "".join(parts)
     parts.append(
@@ -820,10 +801,7 @@ def _months_section(data: ReportData) -> str:
         if source.get("failed"):
             parts.append(f'<p class="notice">Failed: {_text(source["failed"])}</p>')
         problems = [
-            *(
-                ("unreadable", entry.get("key"), entry.get("reason"))
-                for entry in source.get("unreadable", [])
-            ),
+            *(("unreadable", entry.get("key"), entry.get("reason")) for entry in source.get("unreadable", [])),
             *(("ignored", entry.get("key"), entry.get("reason")) for entry in source.get("ignored", [])),
             *(("retry next run", entry.get("key"), entry.get("reason")) for entry in source.get("retry", [])),
         ]

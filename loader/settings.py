@@ -19,6 +19,22 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 VALIDATION_PROFILES = ("any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3")
 DEFAULT_DATABASE = Path("focus.duckdb")
 DEFAULT_LOOKBACK_MONTHS = 2
+# DuckDB's memory limit for every connection of a run (reading, loading, dbt build; profiles.yml's default
+# too). DuckDB spills to disk beyond it; a 2M-row build is no slower with it than unbounded (BENCHMARKS.md).
+DEFAULT_MEMORY_LIMIT = "512MB"
+_SIZE_PATTERN = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?)(i?)B$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes of a size written the way DuckDB reads its memory limit: 512MB, 2GB, 1.5GiB (KB = 1000 B)."""
+    match = _SIZE_PATTERN.match(text.strip())
+    if match is None:
+        raise ConfigError(f"{text!r} is not a size: write a number and a unit, e.g. 512MB or 2GB.")
+    number, prefix, binary = match.groups()
+    power = "BKMGT".index(prefix.upper() or "B")
+    return int(float(number) * (1024 if binary else 1000) ** power)
+
+
 # DuckDB names a database file's catalog after its stem; a stem equal to one of the project's schemas makes
 # every "<stem>.<table>" reference in the dbt models ambiguous.
 RESERVED_DATABASE_STEMS = ("raw", "reference", "staging", "intermediate", "marts", "main", "system", "temp")

@@ -4,6 +4,9 @@
     gives what summing the charges would. A column no file has carried is not stored in
     int_focus__charges: it is null here. #}
 {%- set stored_columns = relation_column_names(ref('int_focus__charges')) -%}
+{%- set dimension_keys = ['sub_account_id', 'sub_account_name', 'provider_name', 'service_category', 'service_name',
+    'charge_category', 'billing_currency'] -%}
+{%- set cost_keys = ['billed_cost', 'effective_cost', 'list_cost', 'contracted_cost'] -%}
 
 with
 
@@ -29,11 +32,10 @@ charges_to_add as (
         charges.validation_id,
         charges.billing_month,
         charges.data_source_id,
-        {%- for column_key in ['sub_account_id', 'sub_account_name', 'provider_name', 'service_category',
-            'service_name', 'charge_category', 'billing_currency'] %}
+        {%- for column_key in dimension_keys %}
         {{ source_column_or_null('charges', column_key, stored_columns) }} as {{ column_key }},
         {%- endfor %}
-        {%- for column_key in ['billed_cost', 'effective_cost', 'list_cost', 'contracted_cost'] %}
+        {%- for column_key in cost_keys %}
         {{ source_column_or_null('charges', column_key, stored_columns, focus_decimal_type()) }}
             as {{ column_key }}{% if not loop.last %},{% endif %}
         {%- endfor %}
@@ -47,30 +49,15 @@ costs_summed as (
         validation_id,
         billing_month,
         data_source_id,
-        sub_account_id,
-        sub_account_name,
-        provider_name,
-        service_category,
-        service_name,
-        charge_category,
-        billing_currency,
-        sum(billed_cost) as billed_cost,
-        sum(effective_cost) as effective_cost,
-        sum(list_cost) as list_cost,
-        sum(contracted_cost) as contracted_cost,
+        {%- for column_key in dimension_keys %}
+        {{ column_key }},
+        {%- endfor %}
+        {%- for column_key in cost_keys %}
+        sum({{ column_key }}) as {{ column_key }},
+        {%- endfor %}
         count(*) as charge_count
     from charges_to_add
-    group by
-        validation_id,
-        billing_month,
-        data_source_id,
-        sub_account_id,
-        sub_account_name,
-        provider_name,
-        service_category,
-        service_name,
-        charge_category,
-        billing_currency
+    group by validation_id, billing_month, data_source_id, {{ dimension_keys | join(', ') }}
 ),
 
 final as (

@@ -14,6 +14,8 @@ import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from loader.cli import main
+from loader.dbt_build import MEMORY_LIMIT_VARIABLE
+from loader.settings import DEFAULT_MEMORY_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT.parent / "shared" / "focus-samples"
@@ -420,3 +422,21 @@ def test_dbt_unit_tests_pass(warehouse: Warehouse) -> None:
     result = run_dbt(warehouse.database, warehouse.work_dir, "test", "--select", "test_type:unit")
     assert result.success
     assert len(result.result) >= 16
+
+
+@pytest.mark.parametrize("memory_limit", [None, "300MB"])
+def test_dbt_runs_under_the_memory_limit_it_is_given(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, memory_limit: str | None
+) -> None:
+    """profiles.yml reads the limit `focus-ingest run --memory-limit` passes, and defaults to the loader's."""
+    if memory_limit is None:
+        monkeypatch.delenv(MEMORY_LIMIT_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(MEMORY_LIMIT_VARIABLE, memory_limit)
+    result = run_dbt(
+        warehouse.database, warehouse.work_dir, "show", "--inline", "select current_setting('memory_limit') as m"
+    )
+    assert result.success, result.exception
+    with duckdb.connect(config={"memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT}) as connection:
+        expected = connection.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert result.result.results[0].agate_table.rows[0][0] == expected

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from loader_helpers import (
     DOC_EXAMPLE,
+    MINIMAL_HEADER,
     SAMPLE_1000,
     csv_records,
     load,
@@ -23,7 +24,7 @@ from loader_helpers import (
     write,
 )
 
-from loader import pipeline, state
+from loader import pipeline, reading, state
 from loader.reading import column_key
 
 
@@ -401,3 +402,52 @@ def test_progress_is_a_status_line_on_a_terminal_and_log_lines_elsewhere(tmp_pat
                            timeout=120, check=True)
     assert b"\r" not in piped.stderr
     assert b"INFO [1/2] bucket:2025-03/a.csv: 10,000 rows read" in piped.stderr
+
+
+def test_small_read_blocks_keep_every_record_in_order_and_reject_an_overlong_one(capsys, source, database):
+    """Records cross DuckDB's read blocks many times here (750 kB in 64 kB blocks): none may be lost,
+    split or reordered; a record longer than --max-record-bytes rejects its file with that reason."""
+    shutil.copy(SAMPLE_1000, write(source / "2024-09" / "focus_sample_1000.csv", b""))
+    overlong = MINIMAL_HEADER + f"1.00,USD,2024-09-01T00:00:00Z\n2.00,USD,\"{'x' * 20_000}\"\n"
+    write(source / "2024-09" / "overlong.csv", overlong)
+
+    summary = load(capsys, database, str(source), "--as-of", "2024-09-15",
+                   "--read-block-bytes", "65536", "--max-record-bytes", "16384")
+
+    assert summary["totals"]["rows_loaded"] == 1000
+    header, records = csv_records(SAMPLE_1000)
+    columns = ", ".join(f'"{column_key(name)}"' for name in header)
+    stored = query(database, f"select {columns}, _ingest_row_number from raw.focus_rows order by _ingest_row_number")
+    assert [list(row[:-1]) for row in stored] == records
+    assert [row[-1] for row in stored] == list(range(1, 1001))
+    assert query(database, "select error from raw.manifest where status = 'rejected'") == [
+        ("a record is longer than the limit of 16,384 bytes (--max-record-bytes)",)
+    ]
+
+
+def test_memory_and_read_block_settings_are_checked_before_anything_is_read(capsys, tmp_path, database):
+    write(tmp_path / "2025-03" / "a.csv", minimal_file("2025-03", 2))
+    base = ("load", "--source", str(tmp_path), "--database", str(database), "--as-of", "2025-03-15")
+
+    status, _, err = run_cli(capsys, *base, "--memory-limit", "lots")
+    assert status == 2 and "'lots' is not a size" in err
+    status, _, err = run_cli(capsys, *base, "--memory-limit", "64MB")
+    assert status == 2 and "--memory-limit 64MB cannot hold DuckDB's read blocks" in err
+    status, _, err = run_cli(capsys, *base, "--read-block-bytes", "1048576")
+    assert status == 2 and "must be at least the longest record accepted" in err
+    assert not database.exists()
+
+
+def test_running_out_of_memory_fails_the_run_and_rejects_no_file(capsys, source, database, monkeypatch):
+    """Memory says nothing about the file: it must not be recorded as unreadable (never read again)."""
+    monkeypatch.setattr(reading, "READ_BLOCKS_IN_MEMORY", 1)  # lets a limit below what DuckDB needs through
+    write(source / "2025-03" / "big.csv", minimal_file("2025-03", 300_000))
+
+    status, _, err = run_cli(capsys, "load", "--source", str(source), "--database", str(database),
+                             "--as-of", "2025-03-15", "--memory-limit", "2MiB", "--read-block-bytes", "2097152",
+                             "--max-record-bytes", "1048576")
+
+    assert status == 1
+    assert "DuckDB ran out of memory while reading" in err and "raise the first or lower the second" in err
+    assert query(database, "select count(*) from raw.manifest") == [(0,)]
+    assert load(capsys, database, str(source), "--as-of", "2025-03-15")["totals"]["rows_loaded"] == 300_000
