@@ -21,7 +21,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(BIN)/focus-ingest
-	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000)
+	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000) --single-file-mb $(or $(SINGLE_MB),1024)
 
 clean:
 	rm -rf $(VENV) demo target logs

@@ -277,6 +277,9 @@ def _dlt_pipeline(database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipe
     # dlt hands the batches to DuckDB through Parquet files; lz4 writes them ~30% faster than dlt's
     # snappy at the same size (measured, BENCHMARKS.md).
     os.environ.setdefault("DATA_WRITER__COMPRESSION", "lz4")
+    # One insert at a time: DuckDB has one writer, and parallel inserts under --memory-limit evict each
+    # other's memory (2M rows: 41 s with dlt's default workers, 28-34 s with one; BENCHMARKS.md).
+    os.environ.setdefault("LOAD__WORKERS", "1")
     credentials = DuckDbCredentials(str(database), global_config={"memory_limit": memory_limit})
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
