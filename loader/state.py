@@ -303,9 +303,12 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> Co
                 """
             ).fetchone()[0]
             changed = changed or retracted > 0
+        # The summary was written before this transaction: what it retracted and changed is known only now.
+        summary = {**changes.summary, "changed": changed}
+        summary["totals"] = {**summary.get("totals", {}), "rows_retracted": retracted}
         connection.execute(
             "update raw.runs set finished_at = ?, summary = ?, changed = ? where run_id = ?",
-            [now, json.dumps(changes.summary, default=str), changed, changes.run_id],
+            [now, json.dumps(summary, default=str), changed, changes.run_id],
         )
         connection.execute(  # earlier runs that died: their leftovers were just retracted
             "update raw.runs set finished_at = ?, summary = '{\"interrupted\": true}', changed = true "

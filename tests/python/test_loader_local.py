@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pty
 import shutil
@@ -131,6 +132,8 @@ def test_unchanged_rerun_reads_nothing_and_changed_file_replaces_its_rows(capsys
     assert loaded_rows(database) == 5
     statuses = query(database, "select status from raw.manifest where key = '2025-03/a.csv' order by first_seen")
     assert statuses == [("replaced",), ("loaded",)]
+    stored = json.loads(query(database, "select summary from raw.runs order by started_at desc limit 1")[0][0])
+    assert stored["totals"] == changed["totals"] and stored["totals"]["rows_retracted"] > 0 and stored["changed"]
 
 
 def test_deleted_file_is_retracted_but_months_outside_the_window_are_untouched(capsys, source, database):
