@@ -1,6 +1,6 @@
 """Deterministic, realistic FOCUS 1.0 billing data for the demo, the tests and the benchmarks.
 
-The rows imitate the FinOps Foundation's public sample (``../shared/focus-samples/focus_sample_1000.csv``):
+The rows imitate the FinOps Foundation's public sample (``reference/focus-samples/focus_sample_1000.csv``):
 the same 44 columns in the same order (``Id`` and JSON ``Tags`` included), a bare ``NULL`` for empty values,
 ``YYYY-MM-DD HH:MM:SS`` timestamps, amounts with 11 decimals, strings quoted and numbers bare in the CSV.
 Several providers, many sub-accounts with names and tagged resources, matching ServiceCategory/ServiceName

@@ -24,7 +24,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 log = logging.getLogger("generate_seeds")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC_DIR = REPO_ROOT.parent / "shared" / "focus-spec"
+DEFAULT_SPEC_DIR = REPO_ROOT / "reference" / "focus-spec"
 DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
 
 # Versions with a strict profile; 1.4 is in the shared files but derived, not read from its tag.
@@ -290,7 +290,7 @@ def main() -> None:
         nargs="?",
         type=Path,
         default=DEFAULT_SPEC_DIR,
-        help="folder with columns.csv, enums.csv and iso4217.csv (default: ../shared/focus-spec)",
+        help="folder with columns.csv, enums.csv and iso4217.csv (default: reference/focus-spec)",
     )
     parser.add_argument("--seeds-dir", type=Path, default=DEFAULT_SEEDS_DIR, help="where to write the CSVs")
     args = parser.parse_args()

@@ -12,9 +12,9 @@ import pytest
 
 from loader.cli import main
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "focus-samples"
-DOC_EXAMPLE = SHARED / "doc_example.csv"
-SAMPLE_1000 = SHARED / "focus_sample_1000.csv"
+SAMPLES = Path(__file__).resolve().parents[2] / "reference" / "focus-samples"
+DOC_EXAMPLE = SAMPLES / "doc_example.csv"
+SAMPLE_1000 = SAMPLES / "focus_sample_1000.csv"
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, dict | str, str]:

@@ -18,7 +18,7 @@ from loader.dbt_build import MEMORY_LIMIT_VARIABLE
 from loader.settings import DEFAULT_MEMORY_LIMIT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES_DIR = REPO_ROOT.parent / "shared" / "focus-samples"
+SAMPLES_DIR = REPO_ROOT / "reference" / "focus-samples"
 
 
 # --- the data, through the real loader ----------------------------------------------------------------

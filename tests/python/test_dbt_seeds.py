@@ -1,4 +1,4 @@
-"""The committed seeds are what scripts/generate_seeds.py makes of ../shared/focus-spec."""
+"""The committed seeds are what scripts/generate_seeds.py makes of reference/focus-spec."""
 
 from __future__ import annotations
 

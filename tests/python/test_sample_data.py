@@ -26,9 +26,9 @@ from loader.sample_data import (
     write_month_files,
 )
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"  # ../shared beside the repository
-SAMPLE = SHARED / "focus-samples" / "focus_sample_1000.csv"
-SPEC = SHARED / "focus-spec"
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+SAMPLE = REFERENCE / "focus-samples" / "focus_sample_1000.csv"
+SPEC = REFERENCE / "focus-spec"
 MONEY = re.compile(r"-?\d+\.\d{11}")
 CONSUMED = re.compile(r"\d+\.\d{15}")
 STAMP = "%Y-%m-%d %H:%M:%S"
