@@ -29,6 +29,7 @@ COMPARED_RELATIONS = (
     "marts.data_sources",
     "marts.file_validation",
     "marts.validation_errors",
+    "marts.report_costs_by_sub_account",
     "intermediate.int_focus__row_check_results",
     "intermediate.int_focus__file_rule_results",
     "intermediate.int_focus__charges",

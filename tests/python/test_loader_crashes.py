@@ -60,7 +60,10 @@ def test_sigkill_at_random_points_then_a_normal_run_equals_an_uninterrupted_run(
     assert _raw_content(database) == _raw_content(reference)
 
 
-MARTS = ("focus_charges", "costs_monthly", "data_sources", "file_validation", "validation_errors")
+MARTS = (
+    "focus_charges", "costs_monthly", "data_sources", "file_validation", "validation_errors",
+    "report_costs_by_sub_account",
+)  # fmt: skip
 
 
 def test_sigkill_during_load_or_build_then_a_normal_run_gives_the_marts_of_an_uninterrupted_run(tmp_path):

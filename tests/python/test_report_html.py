@@ -10,17 +10,19 @@ instance the report opens. The page is checked as HTML, then rendered in a real 
 from __future__ import annotations
 
 import gzip
-import html
 import os
+import re
 import shutil
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -29,8 +31,11 @@ import pytest
 from loader import state
 from loader.cli import main
 from loader.errors import FocusIngestError
-from loader.report_html import CHART_SERIES, money, write_report
+from loader.report_html import money, write_report
 from loader.sample_data import generate_table, write_csv, write_demo_tree, write_month_files
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page as BrowserPage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2025, 3, 15)
@@ -38,10 +43,14 @@ WINDOW = ["2025-01", "2025-02", "2025-03"]
 SKIPPED_MONTH = "2024-11"
 BAD_CURRENCY_KEY = "2025-03/focus-2025-03-bad-currency.csv"
 UNREADABLE_KEY = "2025-02/truncated.csv.gz"
-HOSTILE_REJECTED_KEY = "2025-03/<img src=x onerror=alert(1)>.csv"  # a real file name: no slash inside
+# Markup in every kind of untrusted text the page shows: a file name (no slash possible inside), an error
+# sample (a BillingCurrency value), a SubAccountName and a ServiceName. Each would run or load if not escaped.
+HOSTILE_REJECTED_KEY = '2025-03/"><img src=x onerror=alert(1)><script>alert(11)<.csv'
 HOSTILE_IGNORED_KEY = "2025-03/<script>alert(1)</script>.csv"  # on disk a sub-folder, so ignored as too deep
-HOSTILE_CURRENCY = "<script>alert(2)</script>"
-HOSTILE_SUB_ACCOUNT = '<script>alert("sub")</script>'
+HOSTILE_CURRENCY = '<script>alert(2)</script>"><img src=x onerror=alert(12)>'
+HOSTILE_SUB_ACCOUNT = '<script>alert("sub")</script>"><img src=x onerror=alert(13)>'
+HOSTILE_SERVICE = '<script>alert("service")</script>"><img src=x onerror=alert(14)>'
+CHART_SERIES = 9  # the default of the var report_chart_series of marts.report_costs_by_sub_account
 EXTRA_KEY = "2025-03/extra-accounts.csv"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -74,10 +83,9 @@ def write_source_tree(root: Path) -> None:
     write_csv(hostile_rejected_table(broken=True), root / HOSTILE_REJECTED_KEY)
     extra = generate_table("2025-03", 20, 7, part=9, first_id=7000)
     names = pa.array([HOSTILE_SUB_ACCOUNT] * extra.num_rows)
-    write_csv(
-        extra.set_column(extra.schema.get_field_index("SubAccountName"), "SubAccountName", names),
-        root / EXTRA_KEY,
-    )
+    services = pa.array([HOSTILE_SERVICE] * extra.num_rows)
+    extra = extra.set_column(extra.schema.get_field_index("SubAccountName"), "SubAccountName", names)
+    write_csv(extra.set_column(extra.schema.get_field_index("ServiceName"), "ServiceName", services), root / EXTRA_KEY)
     (root / HOSTILE_IGNORED_KEY).parent.mkdir(parents=True)
     shutil.copy(root / EXTRA_KEY, root / HOSTILE_IGNORED_KEY)
     (root / UNREADABLE_KEY).write_bytes(gzip.compress(b'"BilledCost"\n1\n' * 50)[:30])
@@ -375,12 +383,56 @@ def test_months_of_the_window_and_the_skipped_ones(first_report: Path) -> None:
     assert ignored and "nested too deep" in ignored[0]
 
 
-def test_untrusted_names_and_values_are_text(first_report: Path) -> None:
+def test_untrusted_names_and_values_are_text(cycles: Cycles, first_report: Path) -> None:
     source, page = read_page(first_report)
     assert "<script" not in source.lower() and "<img" not in source.lower()
     for hostile in (HOSTILE_REJECTED_KEY, HOSTILE_IGNORED_KEY, HOSTILE_CURRENCY, HOSTILE_SUB_ACCOUNT):
-        assert html.escape(hostile) in source, hostile
+        assert hostile not in source, hostile  # only escaped
         assert any(hostile in element.text for element in page.elements), hostile
+    # The report shows no ServiceName; the hostile one is loaded, so it is in the data the page is made from.
+    assert query(cycles.first, "select count(*) from marts.focus_charges where ServiceName = ?", [HOSTILE_SERVICE])[
+        0
+    ][0] == 20
+
+
+def test_rejected_files_say_how_to_fix_each_rule(cycles: Cycles, first_report: Path) -> None:
+    _, page = read_page(first_report)
+    fixes = dict(query(cycles.first, "select rule, how_to_fix from reference.validation_rules"))
+    rows = [element for element in page.elements if element.tag == "tr" and "data-rule" in element.attrs]
+    assert {row.attrs["data-rule"] for row in rows} >= {"currency_code", "readable_file"}
+    for row in rows:
+        assert fixes[row.attrs["data-rule"]] in row.text, row.attrs["data-rule"]
+    assert "Export the file again as UTF-8" in page.one("article", data_key=UNREADABLE_KEY).text
+
+
+def test_child_data_source_ids_have_one_slash(cycles: Cycles) -> None:
+    children = query(cycles.first, "select data_source_id, parent_id, sub_account_id from marts.data_sources "
+                     "where parent_id is not null")  # fmt: skip
+    azure = [(child, parent) for child, parent, sub_account in children if sub_account.startswith("/subscriptions/")]
+    assert azure and all(child.startswith(f"{parent}/subscriptions/") for child, parent in azure)
+    assert all("//" not in child for child, _, _ in children)
+    assert all(child == f"{parent}/{sub_account.lstrip('/')}" for child, parent, sub_account in children)
+
+
+def test_chart_grouping_is_the_marts(cycles: Cycles) -> None:
+    slots = query(
+        cycles.first,
+        """
+        select BillingCurrency, x_ChartSlot, count(distinct x_ChartSeries), count(distinct x_DataSourceId),
+               bool_and(x_IsOtherSeries), min(x_ChartSeries)
+        from marts.report_costs_by_sub_account group by all order by all
+        """,
+    )
+    series = dict(query(cycles.first, "select BillingCurrency, count(distinct x_DataSourceId) "
+                        "from marts.report_costs_by_sub_account group by all"))  # fmt: skip
+    assert series["USD"] > CHART_SERIES
+    for currency, slot, labels, members, is_other, label in slots:
+        assert labels == 1 and 1 <= slot <= CHART_SERIES
+        if slot == CHART_SERIES and series[currency] > CHART_SERIES:
+            assert is_other and members == series[currency] - CHART_SERIES + 1
+            assert label == f"Other ({members} sub-accounts)"
+        else:
+            assert not is_other and members == 1
 
 
 def test_second_run_after_the_fixes(cycles: Cycles, tmp_path: Path) -> None:
@@ -510,3 +562,72 @@ def test_report_renders_in_headless_chromium(
     assert width == 1280 and height > 2000
     record_property("screenshot", str(screenshot))
     print(f"screenshot of the report: {screenshot}")
+
+
+def open_in_chromium(
+    path: Path, width: int, check: Callable[[BrowserPage], None]
+) -> tuple[list[str], list[str], list[str]]:
+    """Open `path` in headless Chromium at `width` px, run `check` on the page; (console, dialogs, requests)."""
+    executable = chromium()
+    from playwright.sync_api import sync_playwright
+
+    console: list[str] = []
+    requests: list[str] = []
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+            page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(path.as_uri(), wait_until="load")
+            check(page)
+        finally:
+            browser.close()
+    return console, dialogs, requests
+
+
+@pytest.mark.parametrize("content_policy", ["kept", "removed"])
+def test_hostile_markup_in_the_data_never_runs(first_report: Path, tmp_path: Path, content_policy: str) -> None:
+    """With the page's Content-Security-Policy removed, escaping alone must keep every payload inert."""
+    report = first_report
+    if content_policy == "removed":
+        source = first_report.read_text(encoding="utf-8")
+        without = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", source)
+        assert without != source
+        report = tmp_path / "report-without-policy.html"
+        report.write_text(without, encoding="utf-8")
+
+    def check(page: BrowserPage) -> None:
+        assert page.locator("script, img, iframe, object, [onerror]").count() == 0
+        for hostile in (HOSTILE_REJECTED_KEY.split("/")[1], HOSTILE_CURRENCY, HOSTILE_SUB_ACCOUNT):
+            assert page.get_by_text(hostile).first.is_visible(), hostile
+
+    console, dialogs, requests = open_in_chromium(report, 1280, check)
+    assert dialogs == [] and console == []
+    assert requests == [report.as_uri()]  # an <img src=x> that got through would request x
+
+
+def test_no_horizontal_clipping_at_1400_px(first_report: Path, tmp_path: Path) -> None:
+    """Long sub-account ids (Azure /subscriptions/<uuid>, Oracle ocid1...) and file names wrap."""
+    screenshot = tmp_path / "report-1400.png"
+    overflowing: list[dict] = []
+
+    def check(page: BrowserPage) -> None:
+        assert page.get_by_text("/subscriptions/").first.is_visible()
+        overflowing.extend(
+            page.evaluate(
+                """() => [document.documentElement, ...document.querySelectorAll('section, article, .scroll, table')]
+                    .filter(element => element.scrollWidth > element.clientWidth)
+                    .map(element => ({tag: element.tagName, class: element.className,
+                                      scroll: element.scrollWidth, client: element.clientWidth}))"""
+            )
+        )
+        page.screenshot(path=str(screenshot), full_page=True)
+
+    open_in_chromium(first_report, 1400, check)
+    assert overflowing == []
+    assert png_size(screenshot)[0] == 1400
+    print(f"screenshot of the report at 1400 px: {screenshot}")
