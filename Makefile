@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(BIN)/focus-ingest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ lint: $(BIN)/focus-ingest
 
 test: lint
 	$(BIN)/pytest
+
+# The unit layer and the other tests that need neither dbt nor a whole CLI cycle: under a minute.
+test-fast: lint
+	$(BIN)/pytest -m "not slow"
 
 bench: $(BIN)/focus-ingest
 	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000) --single-file-mb $(or $(SINGLE_MB),1024)

@@ -18,8 +18,9 @@ TERMINAL_INTERVAL_SECONDS = 0.5  # between redraws of the status line (a termina
 
 
 def human_bytes(count: float) -> str:
+    """1536 -> '1.5 KB'. The unit is chosen after rounding, so 1,048,575 bytes is '1.0 MB', not '1024.0 KB'."""
     for unit in ("B", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
+        if round(count, 0 if unit == "B" else 1) < 1024 or unit == "GB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1024
     raise AssertionError("unreachable")

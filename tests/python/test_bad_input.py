@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from loader_helpers import DOC_EXAMPLE, query, run_cli
 
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
+
 DOC = DOC_EXAMPLE.read_text()
 HEADER, *ROWS = DOC.splitlines()
 COLUMNS = HEADER.split(",")

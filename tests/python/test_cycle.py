@@ -6,7 +6,10 @@ import logging
 import shutil
 from decimal import Decimal
 
+import pytest
 from loader_helpers import DOC_EXAMPLE, query, run_cli, write
+
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 
 AS_OF = ("--as-of", "2025-03-15")
 

@@ -21,6 +21,8 @@ from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, csv_records, query, write
 from loader.cli import main
 from loader.dbt_build import run_dbt_build
 
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
+
 SOURCE_NAME = "costs"
 LOAD_WINDOW = ("--as-of", "2025-03-15", "--backfill-from", "2024-09")
 COMPARED_RELATIONS = (

@@ -17,6 +17,8 @@ from loader.cli import main
 from loader.dbt_build import MEMORY_LIMIT_VARIABLE
 from loader.settings import DEFAULT_MEMORY_LIMIT
 
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT / "reference" / "focus-samples"
 

@@ -9,10 +9,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+import pytest
 from loader_helpers import load, minimal_file, query, run_cli, write
 
 from loader import state
 from loader.sample_data import write_demo_tree
+
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 
 AS_OF = "2025-03-15"
 

@@ -12,6 +12,8 @@ from loader_helpers import load, loaded_rows, minimal_file, query
 
 from loader import s3_access
 
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
+
 AS_OF = ("--as-of", "2025-03-15")
 
 

@@ -28,6 +28,8 @@ from loader_helpers import (
 from loader import pipeline, reading, state
 from loader.reading import column_key
 
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
+
 
 @pytest.fixture
 def source(tmp_path: Path) -> Path:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import logging
 
+import pytest
 from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, csv_records, load, loaded_rows, minimal_file, query, run_cli
 
 from loader import progress, s3_access
 from loader.reading import column_key
 from loader.s3_access import SESSION_NAME
+
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 
 AS_OF = ("--as-of", "2025-03-15")
 

@@ -37,6 +37,8 @@ from loader.sample_data import generate_table, write_csv, write_demo_tree, write
 if TYPE_CHECKING:
     from playwright.sync_api import Page as BrowserPage
 
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2025, 3, 15)
 WINDOW = ["2025-01", "2025-02", "2025-03"]

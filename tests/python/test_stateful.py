@@ -17,11 +17,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, rule
 
 from loader.cli import main
+
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 
 MONTHS = ("2025-01", "2025-02", "2025-03")
 AS_OF = "2025-03-15"

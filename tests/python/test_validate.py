@@ -9,6 +9,8 @@ from xml.etree import ElementTree
 import pytest
 from loader_helpers import DOC_EXAMPLE, query, run_cli, write
 
+pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
+
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
