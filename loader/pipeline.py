@@ -8,6 +8,7 @@ processed only in that transaction, so a killed run is simply finished by the ne
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -26,7 +27,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from loader import state
 from loader.discovery import BillingFile, discover
 from loader.errors import FocusIngestError, SourceError, TransientFileError
-from loader.progress import FileProgress
+from loader.progress import FileProgress, plural
 from loader.reading import (
     Lineage,
     ReadOptions,
@@ -136,8 +137,25 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+def read_limits(options: ReadOptions) -> str:
+    """The per-file limits in force, as recorded with each version read (raw.manifest.read_limits)."""
+    return json.dumps(
+        {name: getattr(options, name) for name in ("max_file_bytes", "max_file_rows", "max_record_bytes")},
+        sort_keys=True,
+    )
+
+
+def _read_again(previous: state.KnownVersion, settings: RunSettings, limits: str) -> bool:
+    """A rejected version is read again on `--retry-rejected`, or when the per-file limits have changed."""
+    return previous.status == "rejected" and (settings.retry_rejected or previous.read_limits != limits)
+
+
 def plan_source(
-    source: DataSource, settings: RunSettings, known: dict[str, state.KnownVersion], work_dir: Path
+    source: DataSource,
+    settings: RunSettings,
+    known: dict[str, state.KnownVersion],
+    work_dir: Path,
+    limits: str,
 ) -> SourcePlan:
     """List the source and compare with the manifest; a `SourceError` marks the source failed."""
     report = SourceReport(name=source.name, location=source.location, profile=source.profile)
@@ -165,11 +183,13 @@ def plan_source(
             item = billing_file.item
             listed_in_window.add(item.key)
             previous = known.get(item.key)
-            if previous is not None and previous.etag == item.etag:
+            if previous is not None and previous.etag == item.etag and not _read_again(previous, settings, limits):
                 report.files_unchanged += 1
                 plan.unchanged.append((item.key, item.etag))
-            else:
-                plan.to_read.append(billing_file)
+                continue
+            if previous is not None and previous.etag == item.etag:
+                logger.info("%s: rejected earlier; read again (--retry-rejected or other per-file limits)", item.key)
+            plan.to_read.append(billing_file)
     plan.deleted = sorted(
         key for key, version in known.items() if version.billing_month >= first_month and key not in listed_in_window
     )
@@ -221,6 +241,7 @@ class _Reader:
                 error_line=values.get("error_line"),
                 header=tuple(header) if header is not None else None,
                 column_keys=tuple(column_key(name) for name in header) if header is not None else None,
+                read_limits=read_limits(self.options),
             )
         )
         previous = self.known[plan.source.name].get(item.key)
@@ -268,7 +289,7 @@ class _Reader:
         finally:
             progress.done()
         report.rows_loaded += rows
-        logger.info("%s: %s rows", item.key, f"{rows:,}")
+        logger.info("%s: %s", item.key, plural(rows, "row"))
         self._record(plan, billing_file, "loaded", row_count=rows, header=header)
 
 
@@ -317,8 +338,10 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
             earlier_run_died = state.unfinished_runs(connection) > 0
             known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
             state.start_run(connection, run_id, now, settings.as_of)
+        limits = read_limits(options)
         plans = [
-            plan_source(source, settings, known[source.name], work_dir / "downloads") for source in settings.sources
+            plan_source(source, settings, known[source.name], work_dir / "downloads", limits)
+            for source in settings.sources
         ]
         reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
         pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)

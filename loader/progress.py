@@ -17,6 +17,11 @@ INTERVAL_SECONDS = 5.0  # between log lines (cron, CI)
 TERMINAL_INTERVAL_SECONDS = 0.5  # between redraws of the status line (a terminal)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 row`, `2,000 rows`: counts in messages read as English."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def human_bytes(count: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if count < 1024 or unit == "GB":
