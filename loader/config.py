@@ -107,21 +107,25 @@ def _where(location: tuple[int | str, ...]) -> str:
     elif table == "run":
         prefix = "[run]"
     else:
-        return f"table [{table}]"
+        prefix = f"[{table}]"
     return " ".join([prefix, *(str(part) for part in rest)])
 
 
 def _message(path: Path, error: ValidationError) -> str:
     problems = []
     for item in error.errors():
-        where = _where(tuple(item["loc"]))
+        location = tuple(item["loc"])
+        if item["type"] == "extra_forbidden" and len(location) == 1:
+            problems.append(f"[{location[0]}]: unknown table (the file has [run] and [[sources]])")
+            continue
+        where = _where(location)
         if item["type"] == "extra_forbidden":
-            what = "unknown key" if " " in where else "unknown table"
-            problems.append(f"{where}: {what} (see README, 'Several data sources')")
+            problems.append(f"{where}: unknown key (see README, 'Several data sources')")
         elif item["type"] == "missing":
             problems.append(f"{where}: required")
         else:
-            problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')} (got {item['input']!r})")
+            text = item["msg"].removeprefix("Value error, ").rstrip(".")
+            problems.append(f"{where}: {text} (got {item['input']!r})")
     return f"Config file {path}: " + "; ".join(problems) + "."
 
 

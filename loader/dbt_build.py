@@ -91,6 +91,8 @@ def run_dbt_build(
         *extra_args,
     ]
     logger.debug("dbt %s", " ".join(arguments))
+    if not quiet:
+        logger.info("dbt build: started; dbt's log is %s", log_path / "dbt.log")
     progress = DbtProgress(verbose=verbose, quiet=quiet)
     try:
         result = dbtRunner(callbacks=[progress]).invoke(arguments)

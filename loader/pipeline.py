@@ -370,7 +370,8 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
             read=reader.records,
             deleted=[(plan.source.name, key) for plan in plans for key in plan.deleted],
             unchanged=[(plan.source.name, key, etag) for plan in plans for key, etag in plan.unchanged],
-            sources=[(plan.source.name, plan.source.location, plan.source.profile) for plan in plans],
+            # A source that failed is not recorded (nor its profile or location): it changed nothing to build.
+            sources=[(p.source.name, p.source.location, p.source.profile) for p in plans if not p.report.failed],
             summary=summary.as_dict(),
             retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
         )
