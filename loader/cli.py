@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     except FocusIngestError as error:
         print(f"focus-ingest: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
+    except BrokenPipeError:  # `focus-ingest status | head`: the reader has gone, nothing to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print(
             f"focus-ingest: interrupted at {datetime.now(UTC):%H:%M:%S}; the next run finishes the work.",
