@@ -47,14 +47,17 @@ def _build(invocation: Invocation, summary: RunSummary) -> BuildResult:
     if summary.failed and not summary.changed and not invocation.rebuild:
         return BuildResult("not run", "a data source failed and no data changed")
     database = invocation.settings.database
-    return build_marts(
-        database,
-        work_dir_for(database),
-        quiet=invocation.quiet,
-        force=invocation.rebuild,
-        memory_limit=invocation.read_options.memory_limit,
-        verbose=invocation.verbose,
-    )
+    try:
+        return build_marts(
+            database,
+            work_dir_for(database),
+            quiet=invocation.quiet,
+            force=invocation.rebuild,
+            memory_limit=invocation.read_options.memory_limit,
+            verbose=invocation.verbose,
+        )
+    except FocusIngestError as error:  # the load is committed: the summary still tells what it did
+        return BuildResult("failed", str(error))
 
 
 def _rejected(invocation: Invocation, summary: RunSummary, build: BuildResult) -> list[FileVerdict] | None:

@@ -101,4 +101,7 @@ class DbtProgress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
         seconds = time.monotonic() - self._started
-        logger.info("dbt build: %d nodes in %.1f s (%s)", self.done, seconds, self.stats or "no result")
+        if self.stats:
+            logger.info("dbt build: %d nodes in %.1f s (%s)", self.done, seconds, self.stats)
+        else:
+            logger.info("dbt build: stopped after %.1f s, %d nodes done", seconds, self.done)
