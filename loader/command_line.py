@@ -106,6 +106,7 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
     window.add_argument(
         "--lookback-months",
         type=non_negative_int,
+        metavar="N",
         help=f"months before the as-of month (default: {DEFAULT_LOOKBACK_MONTHS})",
     )
     window.add_argument("--backfill-from", metavar="YYYY-MM", help="also process month folders from this month on")
@@ -114,20 +115,26 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
     reading.add_argument(
         "--memory-limit",
         type=memory_limit,
+        metavar="SIZE",
         help="DuckDB's memory limit while reading, loading and building, e.g. 2GB "
         f"(default: {ReadOptions.memory_limit})",
     )
     reading.add_argument(
-        "--batch-rows", type=positive_int, help=f"rows per read batch (default: {ReadOptions.batch_rows:,})"
+        "--batch-rows",
+        type=positive_int,
+        metavar="N",
+        help=f"rows per read batch (default: {ReadOptions.batch_rows:,})",
     )
     reading.add_argument(
         "--max-file-rows",
         type=positive_int,
+        metavar="N",
         help=f"reject a file with more records (default: {ReadOptions.max_file_rows:,})",
     )
     for flag, field_name, text in _SIZE_OPTIONS:
         default = getattr(ReadOptions, field_name)
-        reading.add_argument(flag, type=size, metavar="SIZE", help=f"{text}; e.g. 1GB (default: {default:,} bytes)")
+        shown = f"{default // 1024**3} GiB" if default % 1024**3 == 0 else f"{default // 1024**2} MiB"
+        reading.add_argument(flag, type=size, metavar="SIZE", help=f"{text}; e.g. 1GB (default: {shown})")
     reading.add_argument(
         "--retry-rejected",
         action="store_true",

@@ -408,7 +408,7 @@ def test_size_flags_take_units_and_help_shows_defaults(capsys, tmp_path):
     status, out, _ = run_cli(capsys, "run", "--help")
     assert status == 0
     for default in ("(default: 512MB)", "(default: 100,000)", "(default: 2)", "(default: focus.duckdb)",
-                    "(default: 16,777,216 bytes)"):  # fmt: skip
+                    "(default: 16 MiB)", "(default: 20 GiB)"):  # fmt: skip
         assert default in " ".join(out.split()), default
 
 
