@@ -65,10 +65,10 @@ class FileProgress:
         if self.on_terminal:
             sys.stderr.write(
                 f"\r\033[K{self.label}: {fetched} of {human_bytes(self.total_bytes)} fetched, "
-                f"{self.rows_done:,} rows read"
+                f"{plural(self.rows_done, 'row')} read"
             )
             sys.stderr.flush()
         elif self.rows_done:
-            logger.info("%s: %s rows read", self.label, f"{self.rows_done:,}")
+            logger.info("%s: %s read", self.label, plural(self.rows_done, "row"))
         else:
             logger.info("%s: %s of %s fetched%s", self.label, fetched, human_bytes(self.total_bytes), share)

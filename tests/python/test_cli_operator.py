@@ -9,10 +9,13 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import os
+import pty
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -183,6 +186,43 @@ def test_dbt_writes_nothing_to_stdout_and_a_few_lines_to_stderr(tmp_path):
     assert verbose.returncode == 0, verbose.stderr
     assert "OK created sql view model staging.stg_focus__files" in verbose.stderr
     assert "START" not in verbose.stdout
+
+
+def _run_with_stderr_on_a_terminal(command: list[str], cwd: Path) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal (as a person at a terminal has it) and stdout on a pipe."""
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=slave, cwd=cwd)
+    os.close(slave)
+    out, _ = process.communicate(timeout=300)
+    reader.join(timeout=10)
+    os.close(master)
+    return process.returncode, out.decode(), b"".join(chunks).decode(errors="replace")
+
+
+def test_on_a_terminal_dbt_is_one_redrawn_status_line(tmp_path):
+    source = tmp_path / "bucket"
+    shutil.copy(DOC_EXAMPLE, write(source / "2025-03" / "a.csv", b""))
+    command = [str(FOCUS_INGEST), "run", "--source", str(source), "--database", str(tmp_path / "f.duckdb"), *AS_OF]
+    status, out, terminal = _run_with_stderr_on_a_terminal(command, tmp_path)
+    assert status == 0, terminal
+    assert "\r\x1b[Kdbt build: " in terminal  # redrawn in place
+    newline_dbt_lines = [line for line in terminal.replace("\r\n", "\n").split("\n") if "dbt" in line]
+    assert len(newline_dbt_lines) <= 3, newline_dbt_lines  # started, the redrawn line, the end
+    assert "result: ok" in out and "\x1b[" not in out
 
 
 def test_dbt_failing_on_a_locked_database_is_a_message(capsys, tmp_path, monkeypatch):
