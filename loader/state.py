@@ -118,8 +118,14 @@ def run_lock(database: Path, shared: bool = False) -> Iterator[None]:
         finally:
             _held_locks[lock_path] -= 1
         return
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
+    try:
+        handle = lock_path.open("a")
+    except PermissionError:
+        if not shared:
+            raise FocusIngestError(f"Cannot create {lock_path}: no write permission in {lock_path.parent}.") from None
+        yield  # a reader of a database in a read-only folder: no run can write there either
+        return
+    with handle:
         try:
             fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
