@@ -323,7 +323,10 @@ def work_dir_for(database: Path) -> Path:
 
 
 def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSummary:
-    """Run one import cycle for every data source and return what happened."""
+    """Run one import cycle for every data source and return what happened.
+
+    The caller holds `state.run_lock` (the CLI, for the load and the build that follows it).
+    """
     options = options or ReadOptions()
     started = time.monotonic()
     now = datetime.now(UTC)
@@ -332,52 +335,51 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     work_dir = work_dir_for(database)
     (work_dir / "downloads").mkdir(parents=True, exist_ok=True)
     logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database)
-    with state.run_lock(database):
-        with state.connect(database) as connection:
-            state.ensure_tables(connection)
-            earlier_run_died = state.unfinished_runs(connection) > 0
-            known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
-            state.start_run(connection, run_id, now, settings.as_of)
-        limits = read_limits(options)
-        plans = [
-            plan_source(source, settings, known[source.name], work_dir / "downloads", limits)
-            for source in settings.sources
-        ]
-        reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
-        pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)
-        pipeline.abort_packages()  # a killed run's package is re-read from the source instead
-        if any(plan.to_read for plan in plans):
-            resource = dlt.resource(reader.batches(), name=state.ROWS_TABLE, write_disposition="append")
-            try:
-                pipeline.run(resource, loader_file_format="parquet")
-            except PipelineStepFailed as error:
-                cause = _root_cause(error)
-                raise FocusIngestError(
-                    f"The load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. No file was "
-                    "recorded as processed; the next run reads them again."
-                ) from error
-        summary = RunSummary(
-            run_id=run_id,
-            as_of=settings.as_of.isoformat(),
-            first_month=settings.first_month,
-            database=str(database),
-            sources=[plan.report for plan in plans],
-            seconds=time.monotonic() - started,
-        )
-        changes = state.RunChanges(
-            run_id=run_id,
-            finished_at=datetime.now(UTC),
-            read=reader.records,
-            deleted=[(plan.source.name, key) for plan in plans for key in plan.deleted],
-            unchanged=[(plan.source.name, key, etag) for plan in plans for key, etag in plan.unchanged],
-            # A source that failed is not recorded (nor its profile or location): it changed nothing to build.
-            sources=[(p.source.name, p.source.location, p.source.profile) for p in plans if not p.report.failed],
-            summary=summary.as_dict(),
-            retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
-        )
-        with state.connect(database) as connection:
-            committed = state.commit_run(connection, changes)
-        summary.rows_retracted = committed.rows_retracted
-        summary.changed = committed.changed
+    with state.connect(database) as connection:
+        state.ensure_tables(connection)
+        earlier_run_died = state.unfinished_runs(connection) > 0
+        known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
+        state.start_run(connection, run_id, now, settings.as_of)
+    limits = read_limits(options)
+    plans = [
+        plan_source(source, settings, known[source.name], work_dir / "downloads", limits)
+        for source in settings.sources
+    ]
+    reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
+    pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)
+    pipeline.abort_packages()  # a killed run's package is re-read from the source instead
+    if any(plan.to_read for plan in plans):
+        resource = dlt.resource(reader.batches(), name=state.ROWS_TABLE, write_disposition="append")
+        try:
+            pipeline.run(resource, loader_file_format="parquet")
+        except PipelineStepFailed as error:
+            cause = _root_cause(error)
+            raise FocusIngestError(
+                f"The load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. No file was "
+                "recorded as processed; the next run reads them again."
+            ) from error
+    summary = RunSummary(
+        run_id=run_id,
+        as_of=settings.as_of.isoformat(),
+        first_month=settings.first_month,
+        database=str(database),
+        sources=[plan.report for plan in plans],
+        seconds=time.monotonic() - started,
+    )
+    changes = state.RunChanges(
+        run_id=run_id,
+        finished_at=datetime.now(UTC),
+        read=reader.records,
+        deleted=[(plan.source.name, key) for plan in plans for key in plan.deleted],
+        unchanged=[(plan.source.name, key, etag) for plan in plans for key, etag in plan.unchanged],
+        # A source that failed is not recorded (nor its profile or location): it changed nothing to build.
+        sources=[(p.source.name, p.source.location, p.source.profile) for p in plans if not p.report.failed],
+        summary=summary.as_dict(),
+        retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
+    )
+    with state.connect(database) as connection:
+        committed = state.commit_run(connection, changes)
+    summary.rows_retracted = committed.rows_retracted
+    summary.changed = committed.changed
     summary.seconds = time.monotonic() - started
     return summary

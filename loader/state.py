@@ -94,9 +94,6 @@ class VersionRecord:
     read_limits: str | None = None
 
 
-_held_locks: dict[Path, int] = {}  # lock files this process holds, with their nesting depth
-
-
 def lock_path_of(database: Path) -> Path:
     return database.with_name(database.name + ".lock")
 
@@ -107,17 +104,10 @@ def run_lock(database: Path, shared: bool = False) -> Iterator[None]:
 
     A run (load and dbt build) holds it exclusively; `status` and `report` hold it shared, so they read
     a committed state and never meet a build half-way. DuckDB's own file lock only covers open
-    connections, and a run also lists, downloads and hands over to dbt without one. Nested use in one
-    process (the CLI around `run_load`) takes it once.
+    connections, and a run also lists, downloads and hands over to dbt without one. The commands take
+    it (`load`, `run`, `demo`), not `pipeline.run_load`, so that one lock spans the load and the build.
     """
-    lock_path = lock_path_of(database).resolve()
-    if lock_path in _held_locks:
-        _held_locks[lock_path] += 1
-        try:
-            yield
-        finally:
-            _held_locks[lock_path] -= 1
-        return
+    lock_path = lock_path_of(database)
     try:
         handle = lock_path.open("a")
     except PermissionError:
@@ -133,11 +123,9 @@ def run_lock(database: Path, shared: bool = False) -> Iterator[None]:
                 f"Another focus-ingest run is using {database} right now ({lock_path.name} is held); "
                 "run again when it has finished."
             ) from None
-        _held_locks[lock_path] = 1
         try:
             yield
         finally:
-            del _held_locks[lock_path]
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
