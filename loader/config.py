@@ -48,7 +48,7 @@ Profile = Literal[VALIDATION_PROFILES]  # type: ignore[valid-type]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SourceOptions(_Strict):
