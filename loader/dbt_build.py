@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from loader import state
+from loader.dbt_progress import DbtProgress
 from loader.errors import FocusIngestError
 from loader.settings import DEFAULT_MEMORY_LIMIT
 
@@ -65,28 +68,76 @@ def run_dbt_build(
     quiet: bool = False,
     extra_args: tuple[str, ...] = (),
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    verbose: bool = False,
 ) -> bool:
-    """`dbt build` against `database` with DuckDB's memory bounded; True when every model and test passed."""
-    from dbt.cli.main import dbtRunner  # heavy import, only for commands that build
+    """`dbt build` against `database` with DuckDB's memory bounded; True when every model and test passed.
+
+    dbt's console log is off (stdout is the summary's); progress goes to stderr through `DbtProgress`, and
+    `quiet` leaves only errors. dbt's full log stays in `<work dir>/dbt-logs/dbt.log`.
+    """
+    from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that build
 
     os.environ[DATABASE_VARIABLE] = str(database.resolve())
     os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     project = project_dir()
+    log_path = work_dir / "dbt-logs"
     arguments = [
         "build",
         *("--exclude-resource-type", "unit_test"),  # they check the SQL, not the data; pytest runs them
         *("--project-dir", str(project), "--profiles-dir", str(project)),
-        *("--target-path", str(work_dir / "dbt-target"), "--log-path", str(work_dir / "dbt-logs")),
-        *(["--quiet"] if quiet else []),
-        *([] if sys.stdout.isatty() else ["--no-use-colors"]),
+        *("--target-path", str(work_dir / "dbt-target"), "--log-path", str(log_path)),
+        *("--log-level", "none", "--log-level-file", "debug" if verbose else "info", "--no-use-colors"),
         *extra_args,
     ]
-    logger.info("dbt %s", " ".join(arguments))
+    logger.debug("dbt %s", " ".join(arguments))
+    if not quiet:
+        logger.info("dbt build: started; dbt's log is %s", log_path / "dbt.log")
+    progress = DbtProgress(verbose=verbose, quiet=quiet)
     try:
-        result = dbtRunner().invoke(arguments)
+        result = dbtRunner(callbacks=[progress]).invoke(arguments)
+    except Exception as error:  # dbt raised instead of returning its result
+        result = dbtRunnerResult(success=False, exception=error)
     finally:
         _release_database()
+        progress.finish()
     if result.exception is not None:
-        raise FocusIngestError(f"dbt build could not run: {result.exception}")
+        first = progress.errors[0] if progress.errors else f"{type(result.exception).__name__}: {result.exception}"
+        raise FocusIngestError(f"dbt build could not run: {_one_line(first)} (dbt's log: {log_path / 'dbt.log'})")
+    for error in progress.errors:
+        logger.error("dbt: %s", error)
+    if not result.success:
+        logger.error("dbt build failed; dbt's log: %s", log_path / "dbt.log")
     return bool(result.success)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    state: str  # built | skipped | failed | not run
+    reason: str = ""
+
+
+def build_marts(
+    database: Path,
+    work_dir: Path,
+    quiet: bool,
+    force: bool = False,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    verbose: bool = False,
+) -> BuildResult:
+    """`dbt build`, unless the last successful build already covers this data and this dbt project."""
+    fingerprint = project_fingerprint()
+    with state.connect(database) as connection:
+        version = state.data_version(connection)
+        if not force and state.build_is_current(connection, version, fingerprint):
+            return BuildResult("skipped", "nothing changed since the last successful build; --rebuild forces it")
+    built = run_dbt_build(database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose)
+    with state.connect(database) as connection:
+        state.record_build(connection, version, fingerprint, built, datetime.now(UTC))
+    if built:
+        return BuildResult("built")
+    return BuildResult("failed", f"see the errors above; dbt's log: {work_dir / 'dbt-logs' / 'dbt.log'}")

@@ -16,9 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from loader import state
+from loader.dbt_build import build_marts
 from loader.pipeline import run_load, work_dir_for
+from loader.run_report import RunOutcome, render_outcome
 from loader.sample_data import write_demo_tree
 from loader.settings import DataSource, RunSettings
+from loader.verdicts import rejected_in_window
 
 DEMO_SOURCE = "demo"
 
@@ -99,28 +102,44 @@ def _marts_report(database: Path) -> str:
     return "\n".join(parts)
 
 
+def next_steps(database: Path) -> str:
+    """The commands to try after the demo, with this demo's database."""
+    connect = f"duckdb.connect('{database}', read_only=True)"
+    query = f"import duckdb; print({connect}.sql('select * from marts.costs_monthly'))"
+    return "\n".join(
+        [
+            "Next:",
+            f"  .venv/bin/focus-ingest status --database {database}",
+            f"  .venv/bin/focus-ingest report --database {database} --output report.html",
+            f'  .venv/bin/python -c "{query}"',
+        ]
+    )
+
+
 def run_demo(workdir: Path, database: Path | None, as_json: bool = False) -> int:
     """Regenerate the demo folder from scratch and run load + build on it."""
-    from loader.cli import build_marts, render_summary  # imported late: the CLI imports this module
-
     today = datetime.now(UTC).date()
     data = workdir / "data"
     database = database or workdir / "focus.duckdb"
-    shutil.rmtree(data, ignore_errors=True)
-    shutil.rmtree(work_dir_for(database), ignore_errors=True)
-    database.unlink(missing_ok=True)
-    files = write_demo_tree(data, today)
-    print(f"Generated {len(files)} sample files in {data}/ (months as of {today})", file=sys.stderr)
-
-    settings = RunSettings(sources=(DataSource(name=DEMO_SOURCE, location=str(data.resolve())),), database=database)
-    summary = run_load(settings)
-    print(json.dumps(summary.as_dict(), indent=2, default=str) if as_json else render_summary(summary))
-    built = build_marts(database, quiet=True)
-    if not as_json:
+    workdir.mkdir(parents=True, exist_ok=True)
+    with state.run_lock(database):
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(work_dir_for(database), ignore_errors=True)
+        database.unlink(missing_ok=True)
+        files = write_demo_tree(data, today)
+        print(f"Generated {len(files)} sample files in {data}/ (months as of {today})", file=sys.stderr)
+        source = DataSource(name=DEMO_SOURCE, location=str(data.resolve()))
+        summary = run_load(RunSettings(sources=(source,), database=database))
+        build = build_marts(database, work_dir_for(database), quiet=False)
+        with state.connect(database, read_only=True) as connection:
+            rejected = rejected_in_window(connection, [DEMO_SOURCE], summary.first_month)
+    outcome = RunOutcome("run", summary, build, rejected)
+    if as_json:
+        print(json.dumps(outcome.as_dict(), indent=2, default=str))
+    else:
+        print(render_outcome(outcome))
         print()
         print(_marts_report(database))
         print()
-        print(f"dbt build: {'all models and tests passed' if built else 'FAILED (see above)'}")
-        query = f"import duckdb; print(duckdb.connect('{database}').sql('select * from marts.costs_monthly'))"
-        print(f'Query it yourself: .venv/bin/python -c "{query}"')
-    return 0 if built and not summary.failed else 1
+        print(next_steps(database))
+    return outcome.exit_status(fail_on_rejected=False)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from loader.errors import SourceError
+from loader.progress import plural
 from loader.settings import MONTH_PATTERN
 from loader.stores import StoredObject
 
@@ -43,7 +44,8 @@ class Discovery:
 
     files_by_month: dict[str, list[BillingFile]] = field(default_factory=dict)
     ignored: list[IgnoredObject] = field(default_factory=list)
-    listed: int = 0
+    listed: int = 0  # objects, folder markers not counted
+    folders: int = 0  # folder markers (S3 consoles, and every folder of a local source)
 
     @property
     def months(self) -> list[str]:
@@ -82,7 +84,10 @@ def discover(objects: Iterable[StoredObject], prefix: str, location: str) -> Dis
     discovery = Discovery()
     month_folders: set[str] = set()
     for item in objects:
-        discovery.listed += 1
+        if item.key.endswith("/"):
+            discovery.folders += 1
+        else:
+            discovery.listed += 1
         month, reason = classify(item.key, prefix)
         if reason is not None:
             discovery.ignored.append(IgnoredObject(item.key, reason))
@@ -94,11 +99,13 @@ def discover(objects: Iterable[StoredObject], prefix: str, location: str) -> Dis
     for folder in month_folders:
         discovery.files_by_month.setdefault(folder, [])
     if not discovery.files_by_month:
+        folders = f" and {plural(discovery.folders, 'folder')}" if discovery.folders else ""
         seen = (
-            "nothing (the location is empty)"
+            (f"no file, only {plural(discovery.folders, 'folder')}" if discovery.folders else "nothing")
+            + " (no folder is named YYYY-MM)"
             if discovery.listed == 0
             else (
-                f"{discovery.listed} object(s), none in a month folder; for example:\n"
+                f"{plural(discovery.listed, 'file')}{folders}, none in a month folder; for example:\n"
                 + "\n".join(f"  - {entry.key}: {entry.reason}" for entry in discovery.ignored[:5])
             )
         )

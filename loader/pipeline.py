@@ -8,6 +8,7 @@ processed only in that transaction, so a killed run is simply finished by the ne
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -26,7 +27,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from loader import state
 from loader.discovery import BillingFile, discover
 from loader.errors import FocusIngestError, SourceError, TransientFileError
-from loader.progress import FileProgress
+from loader.progress import FileProgress, plural
 from loader.reading import (
     Lineage,
     ReadOptions,
@@ -136,8 +137,25 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+def read_limits(options: ReadOptions) -> str:
+    """The per-file limits in force, as recorded with each version read (raw.manifest.read_limits)."""
+    return json.dumps(
+        {name: getattr(options, name) for name in ("max_file_bytes", "max_file_rows", "max_record_bytes")},
+        sort_keys=True,
+    )
+
+
+def _read_again(previous: state.KnownVersion, settings: RunSettings, limits: str) -> bool:
+    """A rejected version is read again on `--retry-rejected`, or when the per-file limits have changed."""
+    return previous.status == "rejected" and (settings.retry_rejected or previous.read_limits != limits)
+
+
 def plan_source(
-    source: DataSource, settings: RunSettings, known: dict[str, state.KnownVersion], work_dir: Path
+    source: DataSource,
+    settings: RunSettings,
+    known: dict[str, state.KnownVersion],
+    work_dir: Path,
+    limits: str,
 ) -> SourcePlan:
     """List the source and compare with the manifest; a `SourceError` marks the source failed."""
     report = SourceReport(name=source.name, location=source.location, profile=source.profile)
@@ -165,11 +183,13 @@ def plan_source(
             item = billing_file.item
             listed_in_window.add(item.key)
             previous = known.get(item.key)
-            if previous is not None and previous.etag == item.etag:
+            if previous is not None and previous.etag == item.etag and not _read_again(previous, settings, limits):
                 report.files_unchanged += 1
                 plan.unchanged.append((item.key, item.etag))
-            else:
-                plan.to_read.append(billing_file)
+                continue
+            if previous is not None and previous.etag == item.etag:
+                logger.info("%s: rejected earlier; read again (--retry-rejected or other per-file limits)", item.key)
+            plan.to_read.append(billing_file)
     plan.deleted = sorted(
         key for key, version in known.items() if version.billing_month >= first_month and key not in listed_in_window
     )
@@ -221,6 +241,7 @@ class _Reader:
                 error_line=values.get("error_line"),
                 header=tuple(header) if header is not None else None,
                 column_keys=tuple(column_key(name) for name in header) if header is not None else None,
+                read_limits=read_limits(self.options),
             )
         )
         previous = self.known[plan.source.name].get(item.key)
@@ -268,7 +289,7 @@ class _Reader:
         finally:
             progress.done()
         report.rows_loaded += rows
-        logger.info("%s: %s rows", item.key, f"{rows:,}")
+        logger.info("%s: %s", item.key, plural(rows, "row"))
         self._record(plan, billing_file, "loaded", row_count=rows, header=header)
 
 
@@ -302,7 +323,10 @@ def work_dir_for(database: Path) -> Path:
 
 
 def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSummary:
-    """Run one import cycle for every data source and return what happened."""
+    """Run one import cycle for every data source and return what happened.
+
+    The caller holds `state.run_lock` (the CLI, for the load and the build that follows it).
+    """
     options = options or ReadOptions()
     started = time.monotonic()
     now = datetime.now(UTC)
@@ -311,49 +335,51 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     work_dir = work_dir_for(database)
     (work_dir / "downloads").mkdir(parents=True, exist_ok=True)
     logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database)
-    with state.run_lock(database):
-        with state.connect(database) as connection:
-            state.ensure_tables(connection)
-            earlier_run_died = state.unfinished_runs(connection) > 0
-            known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
-            state.start_run(connection, run_id, now, settings.as_of)
-        plans = [
-            plan_source(source, settings, known[source.name], work_dir / "downloads") for source in settings.sources
-        ]
-        reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
-        pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)
-        pipeline.abort_packages()  # a killed run's package is re-read from the source instead
-        if any(plan.to_read for plan in plans):
-            resource = dlt.resource(reader.batches(), name=state.ROWS_TABLE, write_disposition="append")
-            try:
-                pipeline.run(resource, loader_file_format="parquet")
-            except PipelineStepFailed as error:
-                cause = _root_cause(error)
-                raise FocusIngestError(
-                    f"The load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. No file was "
-                    "recorded as processed; the next run reads them again."
-                ) from error
-        summary = RunSummary(
-            run_id=run_id,
-            as_of=settings.as_of.isoformat(),
-            first_month=settings.first_month,
-            database=str(database),
-            sources=[plan.report for plan in plans],
-            seconds=time.monotonic() - started,
-        )
-        changes = state.RunChanges(
-            run_id=run_id,
-            finished_at=datetime.now(UTC),
-            read=reader.records,
-            deleted=[(plan.source.name, key) for plan in plans for key in plan.deleted],
-            unchanged=[(plan.source.name, key, etag) for plan in plans for key, etag in plan.unchanged],
-            sources=[(plan.source.name, plan.source.location, plan.source.profile) for plan in plans],
-            summary=summary.as_dict(),
-            retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
-        )
-        with state.connect(database) as connection:
-            committed = state.commit_run(connection, changes)
-        summary.rows_retracted = committed.rows_retracted
-        summary.changed = committed.changed
+    with state.connect(database) as connection:
+        state.ensure_tables(connection)
+        earlier_run_died = state.unfinished_runs(connection) > 0
+        known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
+        state.start_run(connection, run_id, now, settings.as_of)
+    limits = read_limits(options)
+    plans = [
+        plan_source(source, settings, known[source.name], work_dir / "downloads", limits)
+        for source in settings.sources
+    ]
+    reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
+    pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)
+    pipeline.abort_packages()  # a killed run's package is re-read from the source instead
+    if any(plan.to_read for plan in plans):
+        resource = dlt.resource(reader.batches(), name=state.ROWS_TABLE, write_disposition="append")
+        try:
+            pipeline.run(resource, loader_file_format="parquet")
+        except PipelineStepFailed as error:
+            cause = _root_cause(error)
+            raise FocusIngestError(
+                f"The load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. No file was "
+                "recorded as processed; the next run reads them again."
+            ) from error
+    summary = RunSummary(
+        run_id=run_id,
+        as_of=settings.as_of.isoformat(),
+        first_month=settings.first_month,
+        database=str(database),
+        sources=[plan.report for plan in plans],
+        seconds=time.monotonic() - started,
+    )
+    changes = state.RunChanges(
+        run_id=run_id,
+        finished_at=datetime.now(UTC),
+        read=reader.records,
+        deleted=[(plan.source.name, key) for plan in plans for key in plan.deleted],
+        unchanged=[(plan.source.name, key, etag) for plan in plans for key, etag in plan.unchanged],
+        # A source that failed is not recorded (nor its profile or location): it changed nothing to build.
+        sources=[(p.source.name, p.source.location, p.source.profile) for p in plans if not p.report.failed],
+        summary=summary.as_dict(),
+        retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
+    )
+    with state.connect(database) as connection:
+        committed = state.commit_run(connection, changes)
+    summary.rows_retracted = committed.rows_retracted
+    summary.changed = committed.changed
     summary.seconds = time.monotonic() - started
     return summary

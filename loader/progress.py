@@ -17,6 +17,11 @@ INTERVAL_SECONDS = 5.0  # between log lines (cron, CI)
 TERMINAL_INTERVAL_SECONDS = 0.5  # between redraws of the status line (a terminal)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 row`, `2,000 rows`: counts in messages read as English."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def human_bytes(count: float) -> str:
     """1536 -> '1.5 KB'. The unit is chosen after rounding, so 1,048,575 bytes is '1.0 MB', not '1024.0 KB'."""
     for unit in ("B", "KB", "MB", "GB"):
@@ -61,10 +66,10 @@ class FileProgress:
         if self.on_terminal:
             sys.stderr.write(
                 f"\r\033[K{self.label}: {fetched} of {human_bytes(self.total_bytes)} fetched, "
-                f"{self.rows_done:,} rows read"
+                f"{plural(self.rows_done, 'row')} read"
             )
             sys.stderr.flush()
         elif self.rows_done:
-            logger.info("%s: %s rows read", self.label, f"{self.rows_done:,}")
+            logger.info("%s: %s read", self.label, plural(self.rows_done, "row"))
         else:
             logger.info("%s: %s of %s fetched%s", self.label, fetched, human_bytes(self.total_bytes), share)

@@ -93,7 +93,8 @@ def _refreshing_role_session(source: DataSource) -> boto3.Session:
     Renewal matters because a backfill of large files can outlast one role session.
     """
     base = boto3.Session(region_name=source.region)
-    sts = base.client("sts", config=_client_config())
+    # Not --endpoint-url: an S3-compatible store's STS (MinIO, Ceph) is named apart, or by AWS_ENDPOINT_URL_STS.
+    sts = base.client("sts", endpoint_url=source.sts_endpoint_url, config=_client_config())
 
     def assume() -> dict[str, str]:
         arguments = {

@@ -8,7 +8,6 @@ trust them and a user gets one clear message about what to fix.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -50,6 +49,7 @@ class DataSource:
     role_arn: str | None = None
     external_id: str | None = field(default=None, repr=False)  # a shared secret: never shown
     endpoint_url: str | None = None
+    sts_endpoint_url: str | None = None  # STS of an S3-compatible store; AWS's STS otherwise
     region: str | None = None
     profile: str = "any"
 
@@ -83,6 +83,7 @@ class RunSettings:
     lookback_months: int = DEFAULT_LOOKBACK_MONTHS
     backfill_from: str | None = None
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
+    retry_rejected: bool = False  # read rejected versions again although their ETag is unchanged
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -100,15 +101,43 @@ class RunSettings:
             raise ConfigError("--lookback-months must be 0 or more.")
         if self.backfill_from is not None and not MONTH_PATTERN.match(self.backfill_from):
             raise ConfigError(f"--backfill-from {self.backfill_from!r} is not a month: use YYYY-MM.")
+        if self.backfill_from is not None and self.backfill_from > self.lookback_start:
+            raise ConfigError(
+                f"--backfill-from {self.backfill_from} is inside the window already (months from "
+                f"{self.lookback_start} on are processed); give an earlier month, or raise --lookback-months."
+            )
+
+    @property
+    def lookback_start(self) -> str:
+        """The as-of month minus the lookback."""
+        months_since_year_zero = self.as_of.year * 12 + self.as_of.month - 1 - self.lookback_months
+        return f"{months_since_year_zero // 12:04d}-{months_since_year_zero % 12 + 1:02d}"
 
     @property
     def first_month(self) -> str:
-        """Earliest month folder this run processes: as-of month minus the lookback, or the backfill start."""
-        months_since_year_zero = self.as_of.year * 12 + self.as_of.month - 1 - self.lookback_months
-        lookback_start = f"{months_since_year_zero // 12:04d}-{months_since_year_zero % 12 + 1:02d}"
+        """Earliest month folder this run processes: the lookback start, or the backfill start."""
         if self.backfill_from is not None:
-            return min(lookback_start, self.backfill_from)
-        return lookback_start
+            return min(self.lookback_start, self.backfill_from)
+        return self.lookback_start
+
+
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def normalize_location(location: str, relative_to: Path) -> str:
+    """`s3://…` as written (the scheme in any case), else an absolute folder; other URLs are refused."""
+    scheme = _URL_SCHEME.match(location)
+    if scheme and scheme[1].lower() == "s3":
+        return "s3://" + location[len(scheme[0]) :]
+    if not scheme and location.lower().startswith("s3:"):
+        raise ConfigError(f"{location!r} is not an S3 URL: write s3://bucket/prefix/.")
+    if scheme:
+        raise ConfigError(
+            f"{location!r}: only s3:// URLs (S3 and S3-compatible stores, with --endpoint-url) and local folders "
+            f"are supported, not {scheme[1]}://."
+        )
+    path = Path(location).expanduser()
+    return str(path if path.is_absolute() else (relative_to / path).resolve())
 
 
 def default_source_name(location: str) -> str:
@@ -124,46 +153,3 @@ def parse_as_of(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"--as-of {text!r} is not a date: use YYYY-MM-DD.") from None
-
-
-def load_config_sources(path: Path) -> tuple[tuple[DataSource, ...], dict[str, object]]:
-    """Read the data sources (and run defaults) of a TOML config file.
-
-    Returns the sources and the `[run]` table, whose keys (`database`, `lookback_months`,
-    `backfill_from`) give defaults that command-line flags override.
-    """
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"Config file {path} does not exist.") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"Config file {path} is not valid TOML: {error}.") from None
-    entries = document.get("sources")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"Config file {path} lists no [[sources]]; see README, 'Several data sources'.")
-    known = {"name", "location", "role_arn", "external_id", "endpoint_url", "region", "profile"}
-    sources = []
-    for number, entry in enumerate(entries, start=1):
-        unknown = sorted(set(entry) - known)
-        if unknown:
-            raise ConfigError(f"Config file {path}, source #{number}: unknown key(s) {', '.join(unknown)}.")
-        if "location" not in entry:
-            raise ConfigError(f"Config file {path}, source #{number}: 'location' is required.")
-        location = str(entry["location"])
-        if not location.startswith("s3://") and not Path(location).is_absolute():
-            location = str((path.parent / location).resolve())
-        sources.append(
-            DataSource(
-                name=str(entry.get("name") or default_source_name(location)),
-                location=location,
-                role_arn=entry.get("role_arn"),
-                external_id=entry.get("external_id"),
-                endpoint_url=entry.get("endpoint_url"),
-                region=entry.get("region"),
-                profile=str(entry.get("profile", "any")),
-            )
-        )
-    run_defaults = document.get("run", {})
-    if not isinstance(run_defaults, dict):
-        raise ConfigError(f"Config file {path}: [run] must be a table.")
-    return tuple(sources), run_defaults

@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from loader.errors import FocusIngestError
+from loader.database_file import missing_database_hint
+from loader.errors import ConfigError, FocusIngestError
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ create table if not exists raw.runs (
     changed boolean
 );
 alter table raw.runs add column if not exists changed boolean;  -- databases made before builds were tracked
+-- the per-file limits a version was read under (JSON): a file rejected under one limit is read again under another
+alter table raw.manifest add column if not exists read_limits varchar;
 create table if not exists raw.builds (
     data_version varchar, project_fingerprint varchar, succeeded boolean, built_at timestamptz
 );
@@ -69,6 +72,7 @@ class KnownVersion:
     etag: str
     billing_month: str
     status: str
+    read_limits: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,22 +91,37 @@ class VersionRecord:
     error_line: int | None
     header: tuple[str, ...] | None
     column_keys: tuple[str, ...] | None
+    read_limits: str | None = None
+
+
+def lock_path_of(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
 
 
 @contextlib.contextmanager
-def run_lock(database: Path) -> Iterator[None]:
-    """Hold `<database>.lock` for the whole run, so a second run on the same database exits at once.
+def run_lock(database: Path, shared: bool = False) -> Iterator[None]:
+    """Hold `<database>.lock` for a whole command, so a second run on the same database exits at once.
 
-    DuckDB's own file lock only covers open connections; a run also lists and downloads without one.
+    A run (load and dbt build) holds it exclusively; `status` and `report` hold it shared, so they read
+    a committed state and never meet a build half-way. DuckDB's own file lock only covers open
+    connections, and a run also lists, downloads and hands over to dbt without one. The commands take
+    it (`load`, `run`, `demo`), not `pipeline.run_load`, so that one lock spans the load and the build.
     """
-    lock_path = database.with_name(database.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
+    lock_path = lock_path_of(database)
+    try:
+        handle = lock_path.open("a")
+    except PermissionError:
+        if not shared:
+            raise FocusIngestError(f"Cannot create {lock_path}: no write permission in {lock_path.parent}.") from None
+        yield  # a reader of a database in a read-only folder: no run can write there either
+        return
+    with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             raise FocusIngestError(
-                f"Another focus-ingest run is using {database} right now; run again when it has finished."
+                f"Another focus-ingest run is using {database} right now ({lock_path.name} is held); "
+                "run again when it has finished."
             ) from None
         try:
             yield
@@ -114,7 +133,7 @@ def run_lock(database: Path) -> Iterator[None]:
 def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the database, with a clear message when another process holds it."""
     if read_only and not database.exists():
-        raise FocusIngestError(f"Database {database} does not exist yet: run `focus-ingest load` first.")
+        raise ConfigError(missing_database_hint(database))
     try:
         connection = duckdb.connect(str(database), read_only=read_only)
     except duckdb.IOException as error:
@@ -123,7 +142,9 @@ def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPy
                 f"{database} is open in another process (a running load, dbt build or notebook). "
                 "Close it and run again."
             ) from None
-        raise
+        raise FocusIngestError(f"Cannot open the database {database}: {error}") from None
+    except duckdb.Error as error:
+        raise FocusIngestError(f"Cannot open the database {database}: {error}") from None
     try:
         yield connection
     finally:
@@ -136,10 +157,11 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
 
 def current_versions(connection: duckdb.DuckDBPyConnection, data_source: str) -> dict[str, KnownVersion]:
     rows = connection.execute(
-        "select key, etag, billing_month, status from raw.manifest where data_source = ? and status in (?, ?)",
+        "select key, etag, billing_month, status, read_limits from raw.manifest "
+        "where data_source = ? and status in (?, ?)",
         [data_source, *CURRENT_STATUSES],
     ).fetchall()
-    return {key: KnownVersion(key, etag, month, status) for key, etag, month, status in rows}
+    return {row[0]: KnownVersion(*row) for row in rows}
 
 
 def unfinished_runs(connection: duckdb.DuckDBPyConnection) -> int:
@@ -167,6 +189,7 @@ def _records_table(records: list[VersionRecord], run_id: str, now: datetime) -> 
             "error": pa.array([r.error for r in records], pa.string()),
             "error_line": pa.array([r.error_line for r in records], pa.int64()),
             "header": [json.dumps(list(r.header)) if r.header is not None else None for r in records],
+            "read_limits": pa.array([r.read_limits for r in records], pa.string()),
         }
     )
 
@@ -251,14 +274,16 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> Co
         )
         connection.execute(
             """
-            insert into raw.manifest
+            insert into raw.manifest (data_source, key, etag, size, last_modified, billing_month, status,
+                row_count, run_id, first_seen, last_seen, error, error_line, header, read_limits)
             select data_source, key, etag, size, last_modified, billing_month, status, row_count, run_id,
-                   seen_at as first_seen, seen_at as last_seen, error, error_line, header
+                   seen_at as first_seen, seen_at as last_seen, error, error_line, header, read_limits
             from run_records
             on conflict (data_source, key, etag) do update set
                 size = excluded.size, last_modified = excluded.last_modified, status = excluded.status,
                 row_count = excluded.row_count, run_id = excluded.run_id, last_seen = excluded.last_seen,
-                error = excluded.error, error_line = excluded.error_line, header = excluded.header
+                error = excluded.error, error_line = excluded.error_line, header = excluded.header,
+                read_limits = excluded.read_limits
             """
         )
         connection.execute(

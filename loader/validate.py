@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 
 from loader import state
 from loader.dbt_build import run_dbt_build
+from loader.discovery import SUPPORTED_EXTENSIONS
 from loader.errors import ConfigError, FocusIngestError
 from loader.pipeline import run_load, work_dir_for
 from loader.settings import MONTH_PATTERN, DataSource, RunSettings
@@ -58,6 +59,8 @@ class FileVerdict:
 
 def month_of(path: Path, month: str | None) -> str:
     """The billing month of a file: `--month`, else the name of the folder it is in."""
+    if month is not None and not MONTH_PATTERN.match(month):
+        raise ConfigError(f"--month {month!r} is not a month: use YYYY-MM (e.g. 2025-03).")
     chosen = month or path.resolve().parent.name
     if not MONTH_PATTERN.match(chosen):
         raise ConfigError(
@@ -109,8 +112,29 @@ def _verdicts(database: Path, originals: dict[str, Path]) -> list[FileVerdict]:
     return list(verdicts.values())
 
 
+def _unsupported(path: Path, month: str | None) -> FileVerdict | None:
+    """A verdict for a file the loader would not read at all (`.txt`, `.xlsx`): rejected, not skipped."""
+    if path.name.lower().endswith(SUPPORTED_EXTENSIONS):
+        return None
+    if not path.is_file():
+        raise ConfigError(f"{path} is not a file.")
+    extension = path.suffix or "(no extension)"
+    reason = f"{extension} is not supported: only .csv and .csv.gz files are read"
+    return FileVerdict(str(path), month or path.resolve().parent.name, "rejected", None, reason)
+
+
 def validate_files(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
     """Run loader and validation models on the files; one verdict per file."""
+    if month is not None:
+        month_of(paths[0], month)  # a wrong --month is refused before anything is read
+    unsupported = {path: verdict for path in paths if (verdict := _unsupported(path, month)) is not None}
+    readable = [path for path in paths if path not in unsupported]
+    checked = _validate_readable(readable, month, profile) if readable else []
+    by_path = {verdict.path: verdict for verdict in checked}
+    return [unsupported.get(path) or by_path[str(path)] for path in paths]
+
+
+def _validate_readable(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
     with tempfile.TemporaryDirectory(prefix="focus-validate-") as scratch:
         root = Path(scratch) / "files"
         originals = _lay_out(paths, month, root)

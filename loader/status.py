@@ -1,0 +1,68 @@
+"""`focus-ingest status`: what the database holds, file by file, with each file's verdict, and the last run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loader import state
+from loader.verdicts import NOT_VALIDATED, current_verdicts
+
+VERDICTS = ("accepted", "rejected", "unreadable", NOT_VALIDATED)
+ERROR_WIDTH = 100  # characters of the first error shown per file in the text
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def status_of(database: Path) -> dict[str, object]:
+    """The manifest per month and status, every current file with its verdict, and the last run."""
+    with state.run_lock(database, shared=True), state.connect(database, read_only=True) as connection:
+        months = connection.execute(
+            """
+            select data_source, billing_month, status, count(*) as files, coalesce(sum(row_count), 0) as rows
+            from raw.manifest group by all order by all
+            """
+        ).fetchall()
+        last_run = connection.execute(
+            "select run_id, started_at, finished_at from raw.runs order by started_at desc limit 1"
+        ).fetchone()
+        files = current_verdicts(connection)
+    return {
+        "database": str(database),
+        "last_run": None
+        if last_run is None
+        else {"run_id": last_run[0], "started_at": _when(last_run[1]), "finished_at": _when(last_run[2])},
+        "months": [
+            {"data_source": s, "billing_month": m, "status": st, "files": f, "rows": r} for s, m, st, f, r in months
+        ],
+        "verdicts": {verdict: count for verdict, count in Counter(file.verdict for file in files).items()},
+        "files": [file.as_dict() for file in files],
+    }
+
+
+def render_status(status: dict[str, object]) -> str:
+    lines = [f"database {status['database']}"]
+    last_run = status["last_run"]
+    if last_run:
+        finished = last_run["finished_at"] or "did not finish (the next run completes its work)"
+        lines.append(f"last run {last_run['run_id']}: started {last_run['started_at']}, finished {finished}")
+    files = status["files"]
+    if not files:
+        lines.append("no files yet")
+        return "\n".join(lines)
+    key_width = min(60, max(len(file["key"]) for file in files))
+    lines.append(f"{'data source':<20} {'month':<8} {'file':<{key_width}} {'verdict':<17} {'rows':>11}  first error")
+    for file in files:
+        rows = "" if file["rows"] is None else f"{file['rows']:,}"
+        error = (file["first_error"] or "") if file["verdict"] != "accepted" else ""
+        error = error if len(error) <= ERROR_WIDTH else error[: ERROR_WIDTH - 1] + "…"
+        lines.append(
+            f"{file['data_source']:<20} {file['billing_month']:<8} {file['key']:<{key_width}} "
+            f"{file['verdict']:<17} {rows:>11}  {error}".rstrip()
+        )
+    counts = status["verdicts"]
+    lines.append("files: " + ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in VERDICTS))
+    return "\n".join(lines)
