@@ -75,6 +75,7 @@ def _hold_lock(database: Path) -> subprocess.Popen:
     return holder
 
 
+@pytest.mark.slow  # runs dbt
 def test_a_second_run_exits_at_once_with_the_lock_message(capsys, built, tmp_path):
     source, database = built
     holder = _hold_lock(database)
@@ -95,6 +96,7 @@ def test_a_second_run_exits_at_once_with_the_lock_message(capsys, built, tmp_pat
         holder.wait()
 
 
+@pytest.mark.slow  # runs dbt
 def test_the_lock_is_held_through_the_dbt_build(capsys, tmp_path, monkeypatch):
     source = tmp_path / "bucket"
     shutil.copy(DOC_EXAMPLE, write(source / "2025-03" / "a.csv", b""))
@@ -167,6 +169,7 @@ def test_the_folder_of_the_demo_points_to_its_database(capsys, tmp_path):
 # --- 3. dbt's output -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs dbt
 def test_dbt_writes_nothing_to_stdout_and_a_few_lines_to_stderr(tmp_path):
     source = tmp_path / "bucket"
     shutil.copy(DOC_EXAMPLE, write(source / "2025-03" / "a.csv", b""))
@@ -213,6 +216,7 @@ def _run_with_stderr_on_a_terminal(command: list[str], cwd: Path) -> tuple[int, 
     return process.returncode, out.decode(), b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow  # runs dbt
 def test_on_a_terminal_dbt_is_one_redrawn_status_line(tmp_path):
     source = tmp_path / "bucket"
     shutil.copy(DOC_EXAMPLE, write(source / "2025-03" / "a.csv", b""))
@@ -225,6 +229,7 @@ def test_on_a_terminal_dbt_is_one_redrawn_status_line(tmp_path):
     assert "result: ok" in out and "\x1b[" not in out
 
 
+@pytest.mark.slow  # runs dbt
 def test_dbt_failing_on_a_locked_database_is_a_message(capsys, tmp_path, monkeypatch):
     source = tmp_path / "bucket"
     shutil.copy(DOC_EXAMPLE, write(source / "2025-03" / "a.csv", b""))
@@ -259,6 +264,7 @@ def test_dbt_failing_on_a_locked_database_is_a_message(capsys, tmp_path, monkeyp
 # --- 4. rejections in plain sight --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs dbt
 def test_the_summary_lists_every_rejected_file_with_its_first_error(capsys, built):
     source, database = built
     run = ("run", "--source", str(source), "--database", str(database), *AS_OF)
@@ -278,6 +284,7 @@ def test_the_summary_lists_every_rejected_file_with_its_first_error(capsys, buil
     assert all(entry["first_error"] for entry in summary["rejected"])
 
 
+@pytest.mark.slow  # runs dbt
 def test_fail_on_rejected_exits_3_from_the_flag_and_from_the_config(capsys, built, tmp_path):
     source, database = built
     status, _, _ = run_cli(capsys, "run", "--source", str(source), "--database", str(database), *AS_OF,
@@ -288,6 +295,7 @@ def test_fail_on_rejected_exits_3_from_the_flag_and_from_the_config(capsys, buil
     assert run_cli(capsys, "run", "--config", str(config))[0] == 3
 
 
+@pytest.mark.slow  # runs dbt
 def test_status_shows_the_verdict_of_each_file(capsys, built):
     _, database = built
     status, report, _ = run_cli(capsys, "status", "--database", str(database), "--json")
@@ -476,6 +484,7 @@ def test_retry_rejected_reads_an_unreadable_file_again(capsys, tmp_path):
 # --- 10. after the demo, --version ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs dbt
 def test_demo_prints_the_next_commands_with_its_database(capsys, tmp_path):
     workdir = tmp_path / "demo"
     status, out, _ = run_cli(capsys, "demo", "--workdir", str(workdir))
@@ -504,6 +513,7 @@ def test_version():
 # --- 11. STS of S3-compatible stores ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs dbt
 def test_help_and_sts_endpoint_url_for_s3_compatible_stores(capsys, tmp_path, s3_bucket):
     status, out, _ = run_cli(capsys, "run", "--help")
     text = " ".join(out.split())
@@ -521,6 +531,7 @@ def test_help_and_sts_endpoint_url_for_s3_compatible_stores(capsys, tmp_path, s3
 # --- 13. small things -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # runs dbt
 def test_small_things_in_the_texts(capsys, built, tmp_path):
     source = tmp_path / "bucket"
     write(source / "2025-03" / "a.csv", minimal_file("2025-03", 1))

@@ -68,18 +68,18 @@ def test_discover_sorts_files_by_month_and_keeps_empty_month_folders() -> None:
     assert [file.is_gzip for file in found.files_by_month["2025-03"]] == [False, True]
     assert found.files_by_month["2025-01"] == found.files_by_month["2025-02"] == []
     assert [entry.key for entry in found.ignored] == ["p/2025-01/notes.txt", "p/x.csv"]
-    assert found.listed == 5
+    assert (found.listed, found.folders) == (4, 1)  # folder markers are counted apart
 
 
 def test_no_month_folder_is_an_error_that_shows_what_was_seen_and_the_layout() -> None:
     with pytest.raises(SourceError) as raised:
         discover([stored("p/202503/a.csv"), stored("p/a.csv")], "p/", "s3://bucket/p/")
     message = str(raised.value)
-    assert message.startswith("No billing periods found in s3://bucket/p/. Saw 2 object(s), none in a month folder")
+    assert message.startswith("No billing periods found in s3://bucket/p/. Saw 2 files, none in a month folder")
     assert "p/202503/a.csv: folder '202503' is not named YYYY-MM (rename it to 2025-03/)" in message
     assert message.endswith(f"Expected layout: {EXPECTED_LAYOUT}")
 
 
 def test_an_empty_location_says_so() -> None:
-    with pytest.raises(SourceError, match=r"Saw nothing \(the location is empty\)"):
+    with pytest.raises(SourceError, match=r"Saw nothing \(no folder is named YYYY-MM\)"):
         discover([], "p/", "/data/exports")
