@@ -75,6 +75,7 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
         ("--max-file-rows", "max_file_rows", "reject a file with more records"),
         ("--max-record-bytes", "max_record_bytes", "reject a file with a longer record (quoted newlines included)"),
         ("--read-block-bytes", "read_block_bytes", "bytes DuckDB reads at a time per thread; >= --max-record-bytes"),
+        ("--max-concurrent-fetches", "max_concurrent_fetches", "downloads under way at once (S3)"),
     ):
         reading.add_argument(flag, type=int, default=getattr(ReadOptions, field_name), help=text)
 

@@ -8,12 +8,15 @@ processed only in that transaction, so a killed run is simply finished by the ne
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import os
 import secrets
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,21 +31,24 @@ from loader.discovery import BillingFile, discover
 from loader.errors import FocusIngestError, SourceError, TransientFileError
 from loader.progress import FileProgress
 from loader.reading import (
+    CsvReader,
     Lineage,
     ReadOptions,
     UnreadableFile,
     column_key,
-    iter_batches,
     plain_csv,
     read_header,
 )
 from loader.settings import DataSource, RunSettings
-from loader.stores import Store, open_store
+from loader.stores import Store, StoredObject, open_store
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_NAME = "focus_ingest"
 REPORTED_ITEMS = 50  # per list in the summary; counts are always complete
+# Listed bytes that may be downloaded ahead of the file being read (disk for the local copies); one file
+# is always fetched, however large.
+PREFETCH_BYTES = 256 * 1024**2
 
 
 @dataclass
@@ -137,13 +143,17 @@ def new_run_id(now: datetime) -> str:
 
 
 def plan_source(
-    source: DataSource, settings: RunSettings, known: dict[str, state.KnownVersion], work_dir: Path
+    source: DataSource,
+    settings: RunSettings,
+    known: dict[str, state.KnownVersion],
+    work_dir: Path,
+    concurrent_fetches: int = 1,
 ) -> SourcePlan:
     """List the source and compare with the manifest; a `SourceError` marks the source failed."""
     report = SourceReport(name=source.name, location=source.location, profile=source.profile)
     plan = SourcePlan(source=source, report=report)
     try:
-        store = open_store(source, work_dir)
+        store = open_store(source, work_dir, concurrent_fetches)
         plan.store = store
         found = discover(store.list_objects(), store.prefix, source.location)
     except SourceError as error:
@@ -177,8 +187,37 @@ def plan_source(
     return plan
 
 
+class _Fetch:
+    """One file's download, started in the fetch pool ahead of its turn to be read."""
+
+    def __init__(self, pool: ThreadPoolExecutor, store: Store, item: StoredObject, progress: FileProgress) -> None:
+        self.progress = progress
+        self._context: contextlib.AbstractContextManager[Path] = store.fetch(item, progress.fetched)
+        self._future: Future[Path] = pool.submit(self._context.__enter__)
+
+    def path(self) -> Path:
+        """The local copy; raises what the download raised (`TransientFileError`, `SourceError`, ...)."""
+        return self._future.result()
+
+    def release(self) -> None:
+        """Delete the local copy (waits for a download still under way; one not yet started is dropped)."""
+        if self._future.cancel():
+            return
+        try:
+            self._future.result()
+        except Exception:  # a download that failed left nothing to release
+            return
+        self._context.__exit__(None, None, None)
+
+
 class _Reader:
-    """Feeds dlt the record batches of every planned file and remembers each file's outcome."""
+    """Feeds dlt the record batches of every planned file and remembers each file's outcome.
+
+    Downloads run in a bounded pool (`--max-concurrent-fetches`) ahead of the reading, which stays one
+    file at a time and in plan order, so every outcome is the one a sequential run would record. Small
+    files' batches are gathered into tables of up to `--batch-rows` rows before dlt sees them: dlt's cost
+    is per item, and each row carries its own lineage, so rows of several files can share an item.
+    """
 
     def __init__(
         self,
@@ -197,12 +236,60 @@ class _Reader:
         self.files_total = sum(len(plan.to_read) for plan in plans)
         self.files_started = 0
 
-    def batches(self) -> Iterator[pa.RecordBatch]:
-        for plan in self.plans:
-            for billing_file in plan.to_read:
-                if plan.report.failed or plan.store is None:
-                    break
-                yield from self._read_file(plan, billing_file)
+    def batches(self) -> Iterator[pa.Table]:
+        gathered: list[pa.RecordBatch] = []
+        gathered_rows = 0
+        with CsvReader(self.options) as csv_reader, ThreadPoolExecutor(self.options.max_concurrent_fetches) as pool:
+            for plan in self.plans:
+                for billing_file, fetch in self._fetched_in_order(plan, pool):
+                    for batch in self._read_file(plan, billing_file, fetch, csv_reader):
+                        gathered.append(batch)
+                        gathered_rows += batch.num_rows
+                        if gathered_rows >= self.options.batch_rows:
+                            yield _one_table(gathered)
+                            gathered, gathered_rows = [], 0
+        if gathered:
+            yield _one_table(gathered)
+
+    def _fetched_in_order(self, plan: SourcePlan, pool: ThreadPoolExecutor) -> Iterator[tuple[BillingFile, _Fetch]]:
+        """The plan's files with their downloads, in plan order; a few downloads run ahead of the reader.
+
+        Ahead means at most `--max-concurrent-fetches` files and `PREFETCH_BYTES` of them (bounded disk for
+        large files); what is still in flight when the source fails or the run stops is deleted.
+        """
+        store = plan.store
+        waiting = iter(plan.to_read)
+        ahead: deque[tuple[BillingFile, _Fetch]] = deque()
+        ahead_bytes = 0
+        try:
+            while True:
+                while len(ahead) < self.options.max_concurrent_fetches and not plan.report.failed:
+                    billing_file = next(waiting, None)
+                    if billing_file is None or store is None:
+                        break
+                    if ahead and ahead_bytes + billing_file.item.size > PREFETCH_BYTES:
+                        waiting = itertools.chain([billing_file], waiting)
+                        break
+                    ahead.append((billing_file, self._start_fetch(plan, store, billing_file, pool)))
+                    ahead_bytes += billing_file.item.size
+                if not ahead or plan.report.failed:
+                    return
+                billing_file, fetch = ahead.popleft()
+                ahead_bytes -= billing_file.item.size
+                try:
+                    yield billing_file, fetch
+                finally:
+                    fetch.release()
+        finally:
+            for _, fetch in ahead:
+                fetch.release()
+
+    def _start_fetch(
+        self, plan: SourcePlan, store: Store, billing_file: BillingFile, pool: ThreadPoolExecutor
+    ) -> _Fetch:
+        self.files_started += 1
+        label = f"[{self.files_started}/{self.files_total}] {plan.source.name}:{billing_file.item.key}"
+        return _Fetch(pool, store, billing_file.item, FileProgress(label, billing_file.item.size))
 
     def _record(self, plan: SourcePlan, billing_file: BillingFile, status: str, **values: object) -> None:
         item = billing_file.item
@@ -229,25 +316,31 @@ class _Reader:
         else:
             plan.report.files_changed += 1
 
-    def _read_file(self, plan: SourcePlan, billing_file: BillingFile) -> Iterator[pa.RecordBatch]:
+    def _read_file(
+        self, plan: SourcePlan, billing_file: BillingFile, fetch: _Fetch, csv_reader: CsvReader
+    ) -> Iterator[pa.RecordBatch]:
+        """The file's batches; a file smaller than `--batch-rows` is held back until it has been read whole,
+        so that a file rejected at its last line never reaches dlt (a larger one's rows are retracted)."""
         item = billing_file.item
         report = plan.report
-        self.files_started += 1
-        label = f"[{self.files_started}/{self.files_total}] {plan.source.name}:{item.key}"
-        progress = FileProgress(label, item.size)
+        progress = fetch.progress
         lineage = Lineage(plan.source.name, item.key, item.etag, billing_file.month, self.run_id)
         header: list[str] | None = None
         rows = 0
+        held: list[pa.RecordBatch] = []
         try:
-            with plan.store.fetch(item, progress.fetched) as fetched:
-                report.objects_downloaded += 1
-                report.bytes_downloaded += item.size
-                with plain_csv(fetched, billing_file.is_gzip, self.options, self.scratch) as path:
-                    header = read_header(path)
-                    for batch in iter_batches(path, header, lineage, self.options):
-                        rows += batch.num_rows
-                        progress.read(batch.num_rows)
-                        yield batch
+            fetched = fetch.path()
+            report.objects_downloaded += 1
+            report.bytes_downloaded += item.size
+            with plain_csv(fetched, billing_file.is_gzip, self.options, self.scratch) as path:
+                header = read_header(path)
+                for batch in csv_reader.batches(path, header, lineage):
+                    rows += batch.num_rows
+                    progress.read(batch.num_rows)
+                    held.append(batch)
+                    if rows >= self.options.batch_rows:
+                        yield from held
+                        held.clear()
         except UnreadableFile as error:
             logger.warning("%s: rejected, unreadable: %s", item.key, error)
             report.files_unreadable += 1
@@ -267,9 +360,18 @@ class _Reader:
             return
         finally:
             progress.done()
+        yield from held
         report.rows_loaded += rows
         logger.info("%s: %s rows", item.key, f"{rows:,}")
         self._record(plan, billing_file, "loaded", row_count=rows, header=header)
+
+
+def _one_table(batches: list[pa.RecordBatch]) -> pa.Table:
+    """The batches of several files as one table; a column some files lack is null in their rows, as dlt
+    would have stored it had each file's batches come separately."""
+    if len({batch.schema for batch in batches}) == 1:
+        return pa.Table.from_batches(batches)
+    return pa.concat_tables([pa.Table.from_batches([batch]) for batch in batches], promote_options="default")
 
 
 def _dlt_pipeline(database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipeline:
@@ -318,7 +420,8 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
             known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
             state.start_run(connection, run_id, now, settings.as_of)
         plans = [
-            plan_source(source, settings, known[source.name], work_dir / "downloads") for source in settings.sources
+            plan_source(source, settings, known[source.name], work_dir / "downloads", options.max_concurrent_fetches)
+            for source in settings.sources
         ]
         reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
         pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)
