@@ -49,6 +49,10 @@ REPORTED_ITEMS = 50  # per list in the summary; counts are always complete
 # Listed bytes that may be downloaded ahead of the file being read (disk for the local copies); one file
 # is always fetched, however large.
 PREFETCH_BYTES = 256 * 1024**2
+# Small files read together in one DuckDB scan: at most this large each, this many, this large in all.
+GROUP_FILE_BYTES = 1024**2
+GROUP_FILES = 256
+GROUP_BYTES = 16 * 1024**2
 
 
 @dataclass
@@ -210,13 +214,35 @@ class _Fetch:
         self._context.__exit__(None, None, None)
 
 
+@dataclass
+class _Prepared:
+    """A file ready to be read: its plain CSV on local disk, its size and its validated header."""
+
+    billing_file: BillingFile
+    lineage: Lineage
+    progress: FileProgress
+    path: Path
+    size: int
+    header: list[str]
+    resources: contextlib.ExitStack  # the download and the inflated copy
+    closed: bool = False
+
+    def close(self) -> None:
+        """Delete the local copies; idempotent."""
+        if not self.closed:
+            self.closed = True
+            self.resources.close()
+            self.progress.done()
+
+
 class _Reader:
     """Feeds dlt the record batches of every planned file and remembers each file's outcome.
 
-    Downloads run in a bounded pool (`--max-concurrent-fetches`) ahead of the reading, which stays one
-    file at a time and in plan order, so every outcome is the one a sequential run would record. Small
-    files' batches are gathered into tables of up to `--batch-rows` rows before dlt sees them: dlt's cost
-    is per item, and each row carries its own lineage, so rows of several files can share an item.
+    Downloads run in a bounded pool (`--max-concurrent-fetches`) ahead of the reading, which handles the
+    files in plan order, so every outcome is the one a sequential run would record. Consecutive small files
+    with the same header are read in one DuckDB scan (falling back to one scan each when that fails, which
+    finds the bad file and its line), and their rows are gathered into tables of up to `--batch-rows` rows
+    before dlt sees them: both DuckDB's and dlt's costs are per call, and each row carries its own lineage.
     """
 
     def __init__(
@@ -241,21 +267,45 @@ class _Reader:
         gathered_rows = 0
         with CsvReader(self.options) as csv_reader, ThreadPoolExecutor(self.options.max_concurrent_fetches) as pool:
             for plan in self.plans:
-                for billing_file, fetch in self._fetched_in_order(plan, pool):
-                    for batch in self._read_file(plan, billing_file, fetch, csv_reader):
-                        gathered.append(batch)
-                        gathered_rows += batch.num_rows
-                        if gathered_rows >= self.options.batch_rows:
-                            yield _one_table(gathered)
-                            gathered, gathered_rows = [], 0
+                for batch in self._read_source(plan, pool, csv_reader):
+                    gathered.append(batch)
+                    gathered_rows += batch.num_rows
+                    if gathered_rows >= self.options.batch_rows:
+                        yield _one_table(gathered)
+                        gathered, gathered_rows = [], 0
         if gathered:
             yield _one_table(gathered)
+
+    def _read_source(
+        self, plan: SourcePlan, pool: ThreadPoolExecutor, csv_reader: CsvReader
+    ) -> Iterator[pa.RecordBatch]:
+        group: list[_Prepared] = []
+        try:
+            for billing_file, fetch in self._fetched_in_order(plan, pool):
+                prepared = self._prepare(plan, billing_file, fetch)
+                if prepared is None:
+                    if plan.report.failed:
+                        break
+                    continue
+                small = prepared.size <= GROUP_FILE_BYTES
+                if group and not (small and _joins(group, prepared)):
+                    yield from self._read_group(plan, group, csv_reader)
+                    group = []
+                if small:
+                    group.append(prepared)
+                else:
+                    yield from self._read_alone(plan, prepared, csv_reader)
+            yield from self._read_group(plan, group, csv_reader)
+        finally:
+            for prepared in group:
+                prepared.close()
 
     def _fetched_in_order(self, plan: SourcePlan, pool: ThreadPoolExecutor) -> Iterator[tuple[BillingFile, _Fetch]]:
         """The plan's files with their downloads, in plan order; a few downloads run ahead of the reader.
 
         Ahead means at most `--max-concurrent-fetches` files and `PREFETCH_BYTES` of them (bounded disk for
-        large files); what is still in flight when the source fails or the run stops is deleted.
+        large files). The caller releases each fetch it receives; what is still ahead when the source fails
+        or the run stops is released here.
         """
         store = plan.store
         waiting = iter(plan.to_read)
@@ -276,10 +326,7 @@ class _Reader:
                     return
                 billing_file, fetch = ahead.popleft()
                 ahead_bytes -= billing_file.item.size
-                try:
-                    yield billing_file, fetch
-                finally:
-                    fetch.release()
+                yield billing_file, fetch
         finally:
             for _, fetch in ahead:
                 fetch.release()
@@ -290,6 +337,100 @@ class _Reader:
         self.files_started += 1
         label = f"[{self.files_started}/{self.files_total}] {plan.source.name}:{billing_file.item.key}"
         return _Fetch(pool, store, billing_file.item, FileProgress(label, billing_file.item.size))
+
+    def _prepare(self, plan: SourcePlan, billing_file: BillingFile, fetch: _Fetch) -> _Prepared | None:
+        """The downloaded file inflated and its header checked; None when that already decided its outcome."""
+        item = billing_file.item
+        resources = contextlib.ExitStack()
+        resources.callback(fetch.release)
+        header: list[str] | None = None
+        try:
+            fetched = fetch.path()
+            plan.report.objects_downloaded += 1
+            plan.report.bytes_downloaded += item.size
+            path = resources.enter_context(plain_csv(fetched, billing_file.is_gzip, self.options, self.scratch))
+            header = read_header(path)
+            lineage = Lineage(plan.source.name, item.key, item.etag, billing_file.month, self.run_id)
+            return _Prepared(billing_file, lineage, fetch.progress, path, path.stat().st_size, header, resources)
+        except (UnreadableFile, TransientFileError, SourceError) as error:
+            resources.close()
+            fetch.progress.done()
+            self._not_loaded(plan, billing_file, error, header)
+            return None
+        except BaseException:
+            resources.close()
+            raise
+
+    def _read_group(self, plan: SourcePlan, group: list[_Prepared], csv_reader: CsvReader) -> Iterator[pa.RecordBatch]:
+        """Small files with one header: one scan for all, or one scan each when that one fails."""
+        try:
+            together = None
+            if len(group) > 1:
+                together = csv_reader.read_together([(p.path, p.lineage) for p in group], group[0].header)
+            if together is None:
+                for prepared in group:
+                    yield from self._read_alone(plan, prepared, csv_reader)
+                return
+            for prepared, batch in zip(group, together, strict=True):
+                prepared.progress.read(batch.num_rows)
+                prepared.close()
+                if batch.num_rows:
+                    yield batch
+                self._loaded(plan, prepared, batch.num_rows)
+        finally:
+            for prepared in group:
+                prepared.close()
+
+    def _read_alone(self, plan: SourcePlan, prepared: _Prepared, csv_reader: CsvReader) -> Iterator[pa.RecordBatch]:
+        """The file's batches; a file smaller than `--batch-rows` is held back until it has been read whole,
+        so that a file rejected at its last line never reaches dlt (a larger one's rows are retracted)."""
+        rows = 0
+        held: list[pa.RecordBatch] = []
+        try:
+            for batch in csv_reader.batches(prepared.path, prepared.header, prepared.lineage):
+                rows += batch.num_rows
+                prepared.progress.read(batch.num_rows)
+                held.append(batch)
+                if rows >= self.options.batch_rows:
+                    yield from held
+                    held.clear()
+        except UnreadableFile as error:
+            self._not_loaded(plan, prepared.billing_file, error, prepared.header)
+            return
+        finally:
+            prepared.close()
+        yield from held
+        self._loaded(plan, prepared, rows)
+
+    def _loaded(self, plan: SourcePlan, prepared: _Prepared, rows: int) -> None:
+        plan.report.rows_loaded += rows
+        logger.info("%s: %s rows", prepared.billing_file.item.key, f"{rows:,}")
+        self._record(plan, prepared.billing_file, "loaded", row_count=rows, header=prepared.header)
+
+    def _not_loaded(
+        self,
+        plan: SourcePlan,
+        billing_file: BillingFile,
+        error: UnreadableFile | TransientFileError | SourceError,
+        header: list[str] | None,
+    ) -> None:
+        """Rejected (unreadable), left for the next run (transient), or the whole source failed."""
+        item = billing_file.item
+        report = plan.report
+        if isinstance(error, UnreadableFile):
+            logger.warning("%s: rejected, unreadable: %s", item.key, error)
+            report.files_unreadable += 1
+            if len(report.unreadable) < REPORTED_ITEMS:
+                report.unreadable.append({"key": item.key, "reason": error.reason, "line": error.line})
+            self._record(plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header)
+        elif isinstance(error, TransientFileError):
+            logger.warning("%s: not read this run: %s", item.key, error)
+            report.files_retry += 1
+            if len(report.retry) < REPORTED_ITEMS:
+                report.retry.append({"key": item.key, "reason": str(error)})
+        else:
+            logger.error("data source %s: %s", plan.source.name, error)
+            report.failed = str(error)
 
     def _record(self, plan: SourcePlan, billing_file: BillingFile, status: str, **values: object) -> None:
         item = billing_file.item
@@ -316,54 +457,14 @@ class _Reader:
         else:
             plan.report.files_changed += 1
 
-    def _read_file(
-        self, plan: SourcePlan, billing_file: BillingFile, fetch: _Fetch, csv_reader: CsvReader
-    ) -> Iterator[pa.RecordBatch]:
-        """The file's batches; a file smaller than `--batch-rows` is held back until it has been read whole,
-        so that a file rejected at its last line never reaches dlt (a larger one's rows are retracted)."""
-        item = billing_file.item
-        report = plan.report
-        progress = fetch.progress
-        lineage = Lineage(plan.source.name, item.key, item.etag, billing_file.month, self.run_id)
-        header: list[str] | None = None
-        rows = 0
-        held: list[pa.RecordBatch] = []
-        try:
-            fetched = fetch.path()
-            report.objects_downloaded += 1
-            report.bytes_downloaded += item.size
-            with plain_csv(fetched, billing_file.is_gzip, self.options, self.scratch) as path:
-                header = read_header(path)
-                for batch in csv_reader.batches(path, header, lineage):
-                    rows += batch.num_rows
-                    progress.read(batch.num_rows)
-                    held.append(batch)
-                    if rows >= self.options.batch_rows:
-                        yield from held
-                        held.clear()
-        except UnreadableFile as error:
-            logger.warning("%s: rejected, unreadable: %s", item.key, error)
-            report.files_unreadable += 1
-            if len(report.unreadable) < REPORTED_ITEMS:
-                report.unreadable.append({"key": item.key, "reason": error.reason, "line": error.line})
-            self._record(plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header)
-            return
-        except TransientFileError as error:
-            logger.warning("%s: not read this run: %s", item.key, error)
-            report.files_retry += 1
-            if len(report.retry) < REPORTED_ITEMS:
-                report.retry.append({"key": item.key, "reason": str(error)})
-            return
-        except SourceError as error:
-            logger.error("data source %s: %s", plan.source.name, error)
-            report.failed = str(error)
-            return
-        finally:
-            progress.done()
-        yield from held
-        report.rows_loaded += rows
-        logger.info("%s: %s rows", item.key, f"{rows:,}")
-        self._record(plan, billing_file, "loaded", row_count=rows, header=header)
+
+def _joins(group: list[_Prepared], prepared: _Prepared) -> bool:
+    """Whether a small file may be read in the same scan as the group: same header, group not full."""
+    return (
+        prepared.header == group[0].header
+        and len(group) < GROUP_FILES
+        and sum(member.size for member in group) + prepared.size <= GROUP_BYTES
+    )
 
 
 def _one_table(batches: list[pa.RecordBatch]) -> pa.Table:
