@@ -50,7 +50,7 @@ REPORTED_ITEMS = 50  # per list in the summary; counts are always complete
 # is always fetched, however large.
 PREFETCH_BYTES = 256 * 1024**2
 # Small files read together in one DuckDB scan: at most this large each, this many, this large in all.
-GROUP_FILE_BYTES = 1024**2
+GROUP_FILE_BYTES = 256 * 1024  # a larger file is read alone, streamed, with its progress logged
 GROUP_FILES = 256
 GROUP_BYTES = 16 * 1024**2
 
