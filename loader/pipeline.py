@@ -9,7 +9,6 @@ processed only in that transaction, so a killed run is simply finished by the ne
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import os
 import secrets
@@ -281,21 +280,22 @@ class _Reader:
     ) -> Iterator[pa.RecordBatch]:
         group: list[_Prepared] = []
         try:
-            for billing_file, fetch in self._fetched_in_order(plan, pool):
-                prepared = self._prepare(plan, billing_file, fetch)
-                if prepared is None:
-                    if plan.report.failed:
-                        break
-                    continue
-                small = prepared.size <= GROUP_FILE_BYTES
-                if group and not (small and _joins(group, prepared)):
-                    yield from self._read_group(plan, group, csv_reader)
-                    group = []
-                if small:
-                    group.append(prepared)
-                else:
-                    yield from self._read_alone(plan, prepared, csv_reader)
-            yield from self._read_group(plan, group, csv_reader)
+            with contextlib.closing(self._fetched_in_order(plan, pool)) as fetched:
+                for billing_file, fetch in fetched:
+                    prepared = self._prepare(plan, billing_file, fetch)
+                    if prepared is None:
+                        if plan.report.failed:
+                            break
+                        continue
+                    small = prepared.size <= GROUP_FILE_BYTES
+                    if group and not (small and _joins(group, prepared)):
+                        yield from self._read_group(plan, group, csv_reader)
+                        group = []
+                    if small:
+                        group.append(prepared)
+                    else:
+                        yield from self._read_alone(plan, prepared, csv_reader)
+            yield from self._read_group(plan, group, csv_reader)  # the files before a failure still count
         finally:
             for prepared in group:
                 prepared.close()
@@ -308,20 +308,20 @@ class _Reader:
         or the run stops is released here.
         """
         store = plan.store
-        waiting = iter(plan.to_read)
+        files = plan.to_read
+        started = 0
         ahead: deque[tuple[BillingFile, _Fetch]] = deque()
         ahead_bytes = 0
         try:
             while True:
-                while len(ahead) < self.options.max_concurrent_fetches and not plan.report.failed:
-                    billing_file = next(waiting, None)
-                    if billing_file is None or store is None:
-                        break
-                    if ahead and ahead_bytes + billing_file.item.size > PREFETCH_BYTES:
-                        waiting = itertools.chain([billing_file], waiting)
+                while store is not None and started < len(files) and not plan.report.failed:
+                    billing_file = files[started]
+                    too_many = len(ahead) >= self.options.max_concurrent_fetches
+                    if ahead and (too_many or ahead_bytes + billing_file.item.size > PREFETCH_BYTES):
                         break
                     ahead.append((billing_file, self._start_fetch(plan, store, billing_file, pool)))
                     ahead_bytes += billing_file.item.size
+                    started += 1
                 if not ahead or plan.report.failed:
                     return
                 billing_file, fetch = ahead.popleft()
