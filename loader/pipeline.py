@@ -262,6 +262,8 @@ class _Reader:
         self.files_started = 0
 
     def batches(self) -> Iterator[pa.Table]:
+        for leftover in self.scratch.iterdir():  # downloads of a killed run (this run holds the database's lock)
+            leftover.unlink(missing_ok=True)
         gathered: list[pa.RecordBatch] = []
         gathered_rows = 0
         with CsvReader(self.options) as csv_reader, ThreadPoolExecutor(self.options.max_concurrent_fetches) as pool:

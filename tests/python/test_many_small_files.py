@@ -97,3 +97,15 @@ def test_a_gzip_bomb_among_small_files_is_rejected_alone(capsys, tmp_path):
     assert [entry["key"] for entry in summary["sources"][0]["unreadable"]] == ["2025-03/part-3.csv.gz"]
     assert "per-file limit of 1,000,000 bytes" in summary["sources"][0]["unreadable"][0]["reason"]
     assert summary["totals"]["rows_loaded"] == 18
+
+
+def test_downloads_left_by_a_killed_run_are_deleted_by_the_next_run(capsys, tmp_path):
+    source = tmp_path / "bucket"
+    write(source / "2025-03" / "a.csv.gz", minimal_file("2025-03", 3))
+    database = tmp_path / "f.duckdb"
+    downloads = tmp_path / ".focus-ingest" / "f.duckdb" / "downloads"
+    downloads.mkdir(parents=True)
+    (downloads / "tmpkilled.csv").write_text(minimal_file("2025-03", 1))
+
+    assert load(capsys, database, str(source), *AS_OF)["totals"]["rows_loaded"] == 3
+    assert list(downloads.iterdir()) == []
