@@ -25,7 +25,8 @@ test-fast: lint
 	$(BIN)/pytest -m "not slow"
 
 bench: $(BIN)/focus-ingest
-	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000) --single-file-mb $(or $(SINGLE_MB),1024)
+	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000) --single-file-mb $(or $(SINGLE_MB),1024) \
+		--many-files $(or $(FILES),9000) --latency-ms $(or $(LATENCY_MS),30)
 
 clean:
 	rm -rf $(VENV) demo target logs

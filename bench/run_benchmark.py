@@ -10,7 +10,9 @@ then measures, each in a fresh process so that peak memory is that process's own
 4. a no-op re-run (nothing changed), at N stored rows and at N / 10;
 5. incremental: one new 100k-row file added to the database holding N rows, against the same file into an
    empty database;
-6. optionally (`--single-file-mb`), one large `.csv.gz` alone, for peak memory.
+6. optionally (`--single-file-mb`), one large `.csv.gz` alone, for peak memory;
+7. many small files (`--many-files N`, 3 rows each, three month folders): bare DuckDB's glob import against
+   `load` and `run` from a local folder and from S3 with a fixed latency injected before every GET.
 
 Prints rows/s, the ratio to the ceiling and peak RSS, and writes every figure to `bench/results/*.json`.
 """
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import boto3
 import duckdb
+import pyarrow as pa
 
 from loader.sample_data import generate_table, write_csv, write_month_files
 
@@ -53,6 +56,7 @@ class Measurement:
     exit_status: int
     rows_stored: int | None = None  # rows of loaded files in the database afterwards, when checked
     rows_expected: int | None = None
+    files: int | None = None  # files imported, for the cost per file
 
     @property
     def ok(self) -> bool:
@@ -87,6 +91,7 @@ def measure(
     env: dict[str, str] | None = None,
     database: Path | None = None,
     expect_stored: int | None = None,
+    files: int | None = None,
 ) -> Measurement:
     """Run `command` in a fresh process; wall time, that process's own peak RSS (wait4 rusage) and, given
     a database, the rows it holds afterwards against `expect_stored`."""
@@ -98,7 +103,7 @@ def measure(
         seconds = time.perf_counter() - started
         exit_status, max_rss_kb = (int(value) for value in outcome.read().split())
     stored = stored_rows(database) if database is not None and exit_status == 0 else None
-    result = Measurement(name, rows, seconds, max_rss_kb / 1024, exit_status, stored, expect_stored)
+    result = Measurement(name, rows, seconds, max_rss_kb / 1024, exit_status, stored, expect_stored, files)
     logger.info(
         "%-28s %10.2f s  %12s rows/s  %8.0f MB  exit %d%s",
         name,
@@ -151,36 +156,123 @@ def s3_environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def upload(folder: Path, endpoint: str) -> str:
+def upload(folder: Path, endpoint: str, bucket: str = "bench-billing") -> str:
     s3 = boto3.client(
         "s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
     )
-    s3.create_bucket(Bucket="bench-billing")
+    s3.create_bucket(Bucket=bucket)
     for path in folder.rglob("*"):
         if path.is_file() and not path.name.startswith("."):
-            s3.upload_file(str(path), "bench-billing", f"focus/{path.relative_to(folder).as_posix()}")
-    return "s3://bench-billing/focus/"
+            s3.upload_file(str(path), bucket, f"focus/{path.relative_to(folder).as_posix()}")
+    return f"s3://{bucket}/focus/"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--files-per-month", type=int, default=2)
-    parser.add_argument("--workdir", type=Path, default=ROOT / "work")
-    parser.add_argument("--skip-s3", action="store_true", help="leave out the S3 measurement")
-    parser.add_argument("--single-file-mb", type=int, default=0, help="also measure one .csv.gz this large")
-    arguments = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
-    work = arguments.workdir
-    work.mkdir(parents=True, exist_ok=True)
+MANY_MONTHS = ("2025-01", "2025-02", "2025-03")
+MANY_AS_OF = date(2025, 3, 15)
+
+
+def generate_many(folder: Path, files: int, rows_per_file: int) -> None:
+    """`files` plain CSV files of `rows_per_file` generated rows, spread over three month folders (cached)."""
+    stamp = folder / f".complete-{files}-{rows_per_file}"
+    if stamp.exists():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    per_month = files // len(MANY_MONTHS)
+    for seed, month in enumerate(MANY_MONTHS):
+        count = per_month + (1 if seed < files % len(MANY_MONTHS) else 0)
+        table: pa.Table = generate_table(month, count * rows_per_file, seed)
+        for number in range(count):
+            write_csv(table.slice(number * rows_per_file, rows_per_file), folder / month / f"part-{number + 1:05d}.csv")
+    stamp.touch()
+
+
+def glob_ceiling_command(folder: Path, database: Path) -> list[str]:
+    """Bare DuckDB importing every file of the folder in one glob, as issue 16 measured it."""
+    code = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+        'c.execute("create table t as select * from read_csv($files, all_varchar = true, union_by_name = true)", '
+        "{'files': sys.argv[2] + '/*/*.csv'})"
+    )
+    return [sys.executable, "-c", code, str(database), str(folder)]
+
+
+class _GetLatency:
+    """WSGI middleware in front of moto: every object GET waits `seconds` first, like a real endpoint."""
+
+    def __init__(self, app: object, seconds: float) -> None:
+        self._app = app
+        self._seconds = seconds
+
+    def __call__(self, environ: dict[str, object], start_response: object) -> object:
+        is_object = "/" in str(environ.get("PATH_INFO", "")).strip("/")  # /bucket/key, not /bucket?list-type=2
+        if environ.get("REQUEST_METHOD") == "GET" and is_object:
+            time.sleep(self._seconds)
+        return self._app(environ, start_response)  # type: ignore[operator]
+
+
+def many_files_case(work: Path, runs: Path, files: int, latency_ms: int, skip_s3: bool) -> list[Measurement]:
+    """Issue 16: thousands of small files, where the cost of a file, not of a row, decides."""
+    rows_per_file = 3
+    rows = files * rows_per_file
+    data = work / f"many-{files}x{rows_per_file}"
+    logger.info("generating %s files of %d rows under %s (cached)", f"{files:,}", rows_per_file, data)
+    generate_many(data, files, rows_per_file)
+    window = ["--backfill-from", MANY_MONTHS[0]]
+
+    def many_cli(*arguments: str) -> list[str]:
+        return [sys.executable, "-m", "loader.cli", *arguments, "--as-of", MANY_AS_OF.isoformat(), "--quiet"]
+
+    glob = glob_ceiling_command(data, runs / "many-glob.duckdb")
+    results = [measure(f"ceiling, glob of {files:,} files", rows, glob, files=files)]
+    for command in ("load", "run"):
+        database = runs / f"many-{command}.duckdb"
+        results.append(
+            measure(
+                f"{command}, {files:,} files, local",
+                rows,
+                many_cli(command, "--source", str(data), *window, "--database", str(database)),
+                database=database,
+                expect_stored=rows,
+                files=files,
+            )
+        )
+    if skip_s3:
+        return results
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        uri = upload(data, endpoint, bucket="bench-many")
+        assert server._server is not None
+        server._server.app = _GetLatency(server._server.app, latency_ms / 1000)
+        for command in ("load", "run"):
+            database = runs / f"many-s3-{command}.duckdb"
+            results.append(
+                measure(
+                    f"{command}, {files:,} files, S3 +{latency_ms} ms/GET",
+                    rows,
+                    many_cli(command, "--source", uri, *window, "--database", str(database)),
+                    env=s3_environment(endpoint),
+                    database=database,
+                    expect_stored=rows,
+                    files=files,
+                )
+            )
+    finally:
+        server.stop()
+    logger.info("sequential GET latency alone would be %.1f s", files * latency_ms / 1000)
+    return results
+
+
+def rows_case(arguments: argparse.Namespace, work: Path, runs: Path) -> list[Measurement]:
+    """Issue 4: millions of rows in a few large files, first import, no-op, incremental, S3, one large file."""
     rows = arguments.rows
     data = work / f"data-{rows}"
     logger.info("generating %s rows under %s (cached)", f"{rows:,}", data)
     generate(data, rows, arguments.files_per_month)
-    runs = work / "runs"
-    shutil.rmtree(runs, ignore_errors=True)
-    runs.mkdir()
     results: list[Measurement] = []
 
     results.append(measure("ceiling (duckdb read_csv)", rows, ceiling_command(data, runs / "ceiling.duckdb")))
@@ -278,29 +370,59 @@ def main() -> int:
             )
         )
 
-    ceiling = results[0]
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000, help="rows of the row-volume case (0: leave it out)")
+    parser.add_argument("--files-per-month", type=int, default=2)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "work")
+    parser.add_argument("--skip-s3", action="store_true", help="leave out the S3 measurement")
+    parser.add_argument("--single-file-mb", type=int, default=0, help="also measure one .csv.gz this large")
+    parser.add_argument("--many-files", type=int, default=0, help="also measure this many 3-row files (issue 16)")
+    parser.add_argument("--latency-ms", type=int, default=30, help="latency injected before each S3 GET (many files)")
+    arguments = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request otherwise
+    work = arguments.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    runs = work / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    runs.mkdir()
+    groups: list[list[Measurement]] = []  # each group's first measurement is its ceiling
+    if arguments.rows:
+        groups.append(rows_case(arguments, work, runs))
+    if arguments.many_files:
+        groups.append(many_files_case(work, runs, arguments.many_files, arguments.latency_ms, arguments.skip_s3))
+    results = [m for group in groups for m in group]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "rows": rows,
+        "rows": arguments.rows,
+        "many_files": arguments.many_files,
+        "latency_ms": arguments.latency_ms,
         "measurements": [
             {
                 **asdict(m),
                 "rows_per_second": round(m.rows_per_second),
-                "ratio_to_ceiling": round(m.rows_per_second / ceiling.rows_per_second, 3) if m.rows else None,
+                "ratio_to_ceiling": round(m.rows_per_second / group[0].rows_per_second, 3) if m.rows else None,
+                "ms_per_file": round(1000 * m.seconds / m.files, 2) if m.files else None,
             }
-            for m in results
+            for group in groups
+            for m in group
         ],
     }
-    output = ROOT / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{rows}.json"
+    output = ROOT / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{arguments.rows}-{arguments.many_files}.json"
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, indent=2))
-    print(f"\n{'measurement':<32} {'seconds':>9} {'rows/s':>12} {'x ceiling':>10} {'peak RSS MB':>12}")
+    print(f"\n{'measurement':<36} {'seconds':>9} {'rows/s':>12} {'x ceiling':>10} {'ms/file':>8} {'peak RSS MB':>12}")
     for entry in report["measurements"]:
         ratio = "" if entry["ratio_to_ceiling"] is None else f"{entry['ratio_to_ceiling']:.2f}"
+        per_file = "" if entry["ms_per_file"] is None else f"{entry['ms_per_file']:.2f}"
         print(
-            f"{entry['name']:<32} {entry['seconds']:>9.2f} {entry['rows_per_second']:>12,} {ratio:>10} "
-            f"{entry['peak_rss_mb']:>12.0f}"
+            f"{entry['name']:<36} {entry['seconds']:>9.2f} {entry['rows_per_second']:>12,} {ratio:>10} "
+            f"{per_file:>8} {entry['peak_rss_mb']:>12.0f}"
         )
     print(f"\nfigures written to {output}")
     failed = [m.name for m in results if not m.ok]

@@ -126,6 +126,12 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
         help=f"rows per read batch (default: {ReadOptions.batch_rows:,})",
     )
     reading.add_argument(
+        "--max-concurrent-fetches",
+        type=positive_int,
+        metavar="N",
+        help=f"downloads from S3 under way at once (default: {ReadOptions.max_concurrent_fetches})",
+    )
+    reading.add_argument(
         "--max-file-rows",
         type=positive_int,
         metavar="N",

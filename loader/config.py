@@ -80,6 +80,7 @@ class RunTable(SourceOptions):
     batch_rows: Annotated[int, Field(gt=0)] | None = None
     max_file_bytes: Size | None = None
     max_file_rows: Annotated[int, Field(gt=0)] | None = None
+    max_concurrent_fetches: Annotated[int, Field(gt=0)] | None = None
     max_record_bytes: Size | None = None
     read_block_bytes: Size | None = None
     rebuild: bool | None = None

@@ -8,13 +8,15 @@ processed only in that transaction, so a killed run is simply finished by the ne
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import secrets
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,21 +31,28 @@ from loader.discovery import BillingFile, discover
 from loader.errors import FocusIngestError, SourceError, TransientFileError
 from loader.progress import FileProgress, plural
 from loader.reading import (
+    CsvReader,
     Lineage,
     ReadOptions,
     UnreadableFile,
     column_key,
-    iter_batches,
     plain_csv,
     read_header,
 )
 from loader.settings import DataSource, RunSettings
-from loader.stores import Store, open_store
+from loader.stores import Store, StoredObject, open_store
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_NAME = "focus_ingest"
 REPORTED_ITEMS = 50  # per list in the summary; counts are always complete
+# Listed bytes that may be downloaded ahead of the file being read (disk for the local copies); one file
+# is always fetched, however large.
+PREFETCH_BYTES = 256 * 1024**2
+# Small files read together in one DuckDB scan: at most this large each, this many, this large in all.
+GROUP_FILE_BYTES = 256 * 1024  # a larger file is read alone, streamed, with its progress logged
+GROUP_FILES = 256
+GROUP_BYTES = 16 * 1024**2
 
 
 @dataclass
@@ -156,12 +165,13 @@ def plan_source(
     known: dict[str, state.KnownVersion],
     work_dir: Path,
     limits: str,
+    concurrent_fetches: int = 1,
 ) -> SourcePlan:
     """List the source and compare with the manifest; a `SourceError` marks the source failed."""
     report = SourceReport(name=source.name, location=source.location, profile=source.profile)
     plan = SourcePlan(source=source, report=report)
     try:
-        store = open_store(source, work_dir)
+        store = open_store(source, work_dir, concurrent_fetches)
         plan.store = store
         found = discover(store.list_objects(), store.prefix, source.location)
     except SourceError as error:
@@ -197,8 +207,59 @@ def plan_source(
     return plan
 
 
+class _Fetch:
+    """One file's download, started in the fetch pool ahead of its turn to be read."""
+
+    def __init__(self, pool: ThreadPoolExecutor, store: Store, item: StoredObject, progress: FileProgress) -> None:
+        self.progress = progress
+        self._context: contextlib.AbstractContextManager[Path] = store.fetch(item, progress.fetched)
+        self._future: Future[Path] = pool.submit(self._context.__enter__)
+
+    def path(self) -> Path:
+        """The local copy; raises what the download raised (`TransientFileError`, `SourceError`, ...)."""
+        return self._future.result()
+
+    def release(self) -> None:
+        """Delete the local copy (waits for a download still under way; one not yet started is dropped)."""
+        if self._future.cancel():
+            return
+        try:
+            self._future.result()
+        except Exception:  # a download that failed left nothing to release
+            return
+        self._context.__exit__(None, None, None)
+
+
+@dataclass
+class _Prepared:
+    """A file ready to be read: its plain CSV on local disk, its size and its validated header."""
+
+    billing_file: BillingFile
+    lineage: Lineage
+    progress: FileProgress
+    path: Path
+    size: int
+    header: list[str]
+    resources: contextlib.ExitStack  # the download and the inflated copy
+    closed: bool = False
+
+    def close(self) -> None:
+        """Delete the local copies; idempotent."""
+        if not self.closed:
+            self.closed = True
+            self.resources.close()
+            self.progress.done()
+
+
 class _Reader:
-    """Feeds dlt the record batches of every planned file and remembers each file's outcome."""
+    """Feeds dlt the record batches of every planned file and remembers each file's outcome.
+
+    Downloads run in a bounded pool (`--max-concurrent-fetches`) ahead of the reading, which handles the
+    files in plan order, so every outcome is the one a sequential run would record. Consecutive small files
+    with the same header are read in one DuckDB scan (falling back to one scan each when that fails, which
+    finds the bad file and its line), and their rows are gathered into tables of up to `--batch-rows` rows
+    before dlt sees them: both DuckDB's and dlt's costs are per call, and each row carries its own lineage.
+    """
 
     def __init__(
         self,
@@ -217,12 +278,178 @@ class _Reader:
         self.files_total = sum(len(plan.to_read) for plan in plans)
         self.files_started = 0
 
-    def batches(self) -> Iterator[pa.RecordBatch]:
-        for plan in self.plans:
-            for billing_file in plan.to_read:
-                if plan.report.failed or plan.store is None:
-                    break
-                yield from self._read_file(plan, billing_file)
+    def batches(self) -> Iterator[pa.Table]:
+        for leftover in self.scratch.iterdir():  # downloads of a killed run (this run holds the database's lock)
+            leftover.unlink(missing_ok=True)
+        gathered: list[pa.RecordBatch] = []
+        gathered_rows = 0
+        with CsvReader(self.options) as csv_reader, ThreadPoolExecutor(self.options.max_concurrent_fetches) as pool:
+            for plan in self.plans:
+                for batch in self._read_source(plan, pool, csv_reader):
+                    gathered.append(batch)
+                    gathered_rows += batch.num_rows
+                    if gathered_rows >= self.options.batch_rows:
+                        yield _one_table(gathered)
+                        gathered, gathered_rows = [], 0
+        if gathered:
+            yield _one_table(gathered)
+
+    def _read_source(
+        self, plan: SourcePlan, pool: ThreadPoolExecutor, csv_reader: CsvReader
+    ) -> Iterator[pa.RecordBatch]:
+        group: list[_Prepared] = []
+        try:
+            with contextlib.closing(self._fetched_in_order(plan, pool)) as fetched:
+                for billing_file, fetch in fetched:
+                    prepared = self._prepare(plan, billing_file, fetch)
+                    if prepared is None:
+                        if plan.report.failed:
+                            break
+                        continue
+                    small = prepared.size <= GROUP_FILE_BYTES
+                    if group and not (small and _joins(group, prepared)):
+                        yield from self._read_group(plan, group, csv_reader)
+                        group = []
+                    if small:
+                        group.append(prepared)
+                    else:
+                        yield from self._read_alone(plan, prepared, csv_reader)
+            yield from self._read_group(plan, group, csv_reader)  # the files before a failure still count
+        finally:
+            for prepared in group:
+                prepared.close()
+
+    def _fetched_in_order(self, plan: SourcePlan, pool: ThreadPoolExecutor) -> Iterator[tuple[BillingFile, _Fetch]]:
+        """The plan's files with their downloads, in plan order; a few downloads run ahead of the reader.
+
+        Ahead means at most `--max-concurrent-fetches` files and `PREFETCH_BYTES` of them (bounded disk for
+        large files). The caller releases each fetch it receives; what is still ahead when the source fails
+        or the run stops is released here.
+        """
+        store = plan.store
+        files = plan.to_read
+        started = 0
+        ahead: deque[tuple[BillingFile, _Fetch]] = deque()
+        ahead_bytes = 0
+        try:
+            while True:
+                while store is not None and started < len(files) and not plan.report.failed:
+                    billing_file = files[started]
+                    too_many = len(ahead) >= self.options.max_concurrent_fetches
+                    if ahead and (too_many or ahead_bytes + billing_file.item.size > PREFETCH_BYTES):
+                        break
+                    ahead.append((billing_file, self._start_fetch(plan, store, billing_file, pool)))
+                    ahead_bytes += billing_file.item.size
+                    started += 1
+                if not ahead or plan.report.failed:
+                    return
+                billing_file, fetch = ahead.popleft()
+                ahead_bytes -= billing_file.item.size
+                yield billing_file, fetch
+        finally:
+            for _, fetch in ahead:
+                fetch.release()
+
+    def _start_fetch(
+        self, plan: SourcePlan, store: Store, billing_file: BillingFile, pool: ThreadPoolExecutor
+    ) -> _Fetch:
+        self.files_started += 1
+        label = f"[{self.files_started}/{self.files_total}] {plan.source.name}:{billing_file.item.key}"
+        return _Fetch(pool, store, billing_file.item, FileProgress(label, billing_file.item.size))
+
+    def _prepare(self, plan: SourcePlan, billing_file: BillingFile, fetch: _Fetch) -> _Prepared | None:
+        """The downloaded file inflated and its header checked; None when that already decided its outcome."""
+        item = billing_file.item
+        resources = contextlib.ExitStack()
+        resources.callback(fetch.release)
+        header: list[str] | None = None
+        try:
+            fetched = fetch.path()
+            plan.report.objects_downloaded += 1
+            plan.report.bytes_downloaded += item.size
+            path = resources.enter_context(plain_csv(fetched, billing_file.is_gzip, self.options, self.scratch))
+            header = read_header(path)
+            lineage = Lineage(plan.source.name, item.key, item.etag, billing_file.month, self.run_id)
+            return _Prepared(billing_file, lineage, fetch.progress, path, path.stat().st_size, header, resources)
+        except (UnreadableFile, TransientFileError, SourceError) as error:
+            resources.close()
+            fetch.progress.done()
+            self._not_loaded(plan, billing_file, error, header)
+            return None
+        except BaseException:
+            resources.close()
+            raise
+
+    def _read_group(self, plan: SourcePlan, group: list[_Prepared], csv_reader: CsvReader) -> Iterator[pa.RecordBatch]:
+        """Small files with one header: one scan for all, or one scan each when that one fails."""
+        try:
+            together = None
+            if len(group) > 1:
+                together = csv_reader.read_together([(p.path, p.lineage) for p in group], group[0].header)
+            if together is None:
+                for prepared in group:
+                    yield from self._read_alone(plan, prepared, csv_reader)
+                return
+            for prepared, batch in zip(group, together, strict=True):
+                prepared.progress.read(batch.num_rows)
+                prepared.close()
+                if batch.num_rows:
+                    yield batch
+                self._loaded(plan, prepared, batch.num_rows)
+        finally:
+            for prepared in group:
+                prepared.close()
+
+    def _read_alone(self, plan: SourcePlan, prepared: _Prepared, csv_reader: CsvReader) -> Iterator[pa.RecordBatch]:
+        """The file's batches; a file smaller than `--batch-rows` is held back until it has been read whole,
+        so that a file rejected at its last line never reaches dlt (a larger one's rows are retracted)."""
+        rows = 0
+        held: list[pa.RecordBatch] = []
+        try:
+            for batch in csv_reader.batches(prepared.path, prepared.header, prepared.lineage):
+                rows += batch.num_rows
+                prepared.progress.read(batch.num_rows)
+                held.append(batch)
+                if rows >= self.options.batch_rows:
+                    yield from held
+                    held.clear()
+        except UnreadableFile as error:
+            self._not_loaded(plan, prepared.billing_file, error, prepared.header)
+            return
+        finally:
+            prepared.close()
+        yield from held
+        self._loaded(plan, prepared, rows)
+
+    def _loaded(self, plan: SourcePlan, prepared: _Prepared, rows: int) -> None:
+        plan.report.rows_loaded += rows
+        logger.info("%s: %s", prepared.billing_file.item.key, plural(rows, "row"))
+        self._record(plan, prepared.billing_file, "loaded", row_count=rows, header=prepared.header)
+
+    def _not_loaded(
+        self,
+        plan: SourcePlan,
+        billing_file: BillingFile,
+        error: UnreadableFile | TransientFileError | SourceError,
+        header: list[str] | None,
+    ) -> None:
+        """Rejected (unreadable), left for the next run (transient), or the whole source failed."""
+        item = billing_file.item
+        report = plan.report
+        if isinstance(error, UnreadableFile):
+            logger.warning("%s: rejected, unreadable: %s", item.key, error)
+            report.files_unreadable += 1
+            if len(report.unreadable) < REPORTED_ITEMS:
+                report.unreadable.append({"key": item.key, "reason": error.reason, "line": error.line})
+            self._record(plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header)
+        elif isinstance(error, TransientFileError):
+            logger.warning("%s: not read this run: %s", item.key, error)
+            report.files_retry += 1
+            if len(report.retry) < REPORTED_ITEMS:
+                report.retry.append({"key": item.key, "reason": str(error)})
+        else:
+            logger.error("data source %s: %s", plan.source.name, error)
+            report.failed = str(error)
 
     def _record(self, plan: SourcePlan, billing_file: BillingFile, status: str, **values: object) -> None:
         item = billing_file.item
@@ -250,47 +477,22 @@ class _Reader:
         else:
             plan.report.files_changed += 1
 
-    def _read_file(self, plan: SourcePlan, billing_file: BillingFile) -> Iterator[pa.RecordBatch]:
-        item = billing_file.item
-        report = plan.report
-        self.files_started += 1
-        label = f"[{self.files_started}/{self.files_total}] {plan.source.name}:{item.key}"
-        progress = FileProgress(label, item.size)
-        lineage = Lineage(plan.source.name, item.key, item.etag, billing_file.month, self.run_id)
-        header: list[str] | None = None
-        rows = 0
-        try:
-            with plan.store.fetch(item, progress.fetched) as fetched:
-                report.objects_downloaded += 1
-                report.bytes_downloaded += item.size
-                with plain_csv(fetched, billing_file.is_gzip, self.options, self.scratch) as path:
-                    header = read_header(path)
-                    for batch in iter_batches(path, header, lineage, self.options):
-                        rows += batch.num_rows
-                        progress.read(batch.num_rows)
-                        yield batch
-        except UnreadableFile as error:
-            logger.warning("%s: rejected, unreadable: %s", item.key, error)
-            report.files_unreadable += 1
-            if len(report.unreadable) < REPORTED_ITEMS:
-                report.unreadable.append({"key": item.key, "reason": error.reason, "line": error.line})
-            self._record(plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header)
-            return
-        except TransientFileError as error:
-            logger.warning("%s: not read this run: %s", item.key, error)
-            report.files_retry += 1
-            if len(report.retry) < REPORTED_ITEMS:
-                report.retry.append({"key": item.key, "reason": str(error)})
-            return
-        except SourceError as error:
-            logger.error("data source %s: %s", plan.source.name, error)
-            report.failed = str(error)
-            return
-        finally:
-            progress.done()
-        report.rows_loaded += rows
-        logger.info("%s: %s", item.key, plural(rows, "row"))
-        self._record(plan, billing_file, "loaded", row_count=rows, header=header)
+
+def _joins(group: list[_Prepared], prepared: _Prepared) -> bool:
+    """Whether a small file may be read in the same scan as the group: same header, group not full."""
+    return (
+        prepared.header == group[0].header
+        and len(group) < GROUP_FILES
+        and sum(member.size for member in group) + prepared.size <= GROUP_BYTES
+    )
+
+
+def _one_table(batches: list[pa.RecordBatch]) -> pa.Table:
+    """The batches of several files as one table; a column some files lack is null in their rows, as dlt
+    would have stored it had each file's batches come separately."""
+    if len({batch.schema for batch in batches}) == 1:
+        return pa.Table.from_batches(batches)
+    return pa.concat_tables([pa.Table.from_batches([batch]) for batch in batches], promote_options="default")
 
 
 def _dlt_pipeline(database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipeline:
@@ -342,7 +544,9 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
         state.start_run(connection, run_id, now, settings.as_of)
     limits = read_limits(options)
     plans = [
-        plan_source(source, settings, known[source.name], work_dir / "downloads", limits)
+        plan_source(
+            source, settings, known[source.name], work_dir / "downloads", limits, options.max_concurrent_fetches
+        )
         for source in settings.sources
     ]
     reader = _Reader(work_dir / "downloads", plans, known, run_id, options)

@@ -55,8 +55,14 @@ _BAD_CREDENTIALS = {
 }
 
 
-def _client_config() -> Config:
-    return Config(retries={"max_attempts": REQUEST_ATTEMPTS, "mode": RETRY_MODE}, connect_timeout=10, read_timeout=120)
+def _client_config(connections: int = 10) -> Config:
+    """Retries with backoff; `connections` is the HTTP pool, one per download that may run at once."""
+    return Config(
+        retries={"max_attempts": REQUEST_ATTEMPTS, "mode": RETRY_MODE},
+        connect_timeout=10,
+        read_timeout=120,
+        max_pool_connections=max(connections, 10),
+    )
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -122,9 +128,14 @@ def _refreshing_role_session(source: DataSource) -> boto3.Session:
 
 
 class S3Store:
-    """A bucket prefix holding month folders."""
+    """A bucket prefix holding month folders.
 
-    def __init__(self, source: DataSource, work_dir: Path) -> None:
+    `fetch` may run in several threads at once: boto3 clients are thread-safe, and the refreshable role
+    credentials renew under their own lock. With the adaptive retry mode, a SlowDown answer to any of
+    them slows the whole client's request rate down.
+    """
+
+    def __init__(self, source: DataSource, work_dir: Path, concurrent_fetches: int = 1) -> None:
         self.source = source
         self.location = source.location
         self.bucket, self.prefix = split_s3_uri(source.location)
@@ -133,7 +144,7 @@ class S3Store:
             session = _refreshing_role_session(source) if source.role_arn else boto3.Session(region_name=source.region)
             if session.get_credentials() is None:
                 raise NoCredentialsError()
-        self._client = session.client("s3", endpoint_url=source.endpoint_url, config=_client_config())
+        self._client = session.client("s3", endpoint_url=source.endpoint_url, config=_client_config(concurrent_fetches))
 
     def list_objects(self) -> Iterator[StoredObject]:
         paginator = self._client.get_paginator("list_objects_v2")

@@ -42,7 +42,10 @@ class Store(Protocol):
         ...
 
     def fetch(self, item: StoredObject, on_progress: ByteProgress) -> contextlib.AbstractContextManager[Path]:
-        """A local path holding exactly the listed version of the object, for the duration of the context."""
+        """A local path holding exactly the listed version of the object, for the duration of the context.
+
+        Safe to call from several threads at once.
+        """
         ...
 
 
@@ -86,10 +89,13 @@ class LocalFolderStore:
         yield path
 
 
-def open_store(source: DataSource, work_dir: Path) -> Store:
-    """The store behind a data source; S3 access is imported only when a bucket is used."""
+def open_store(source: DataSource, work_dir: Path, concurrent_fetches: int = 1) -> Store:
+    """The store behind a data source; S3 access is imported only when a bucket is used.
+
+    `concurrent_fetches` is how many `fetch` calls the caller may run at once (from as many threads).
+    """
     if source.is_s3:
         from loader.s3_access import S3Store
 
-        return S3Store(source, work_dir)
+        return S3Store(source, work_dir, concurrent_fetches)
     return LocalFolderStore(Path(source.location))

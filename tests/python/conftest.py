@@ -8,12 +8,14 @@ clients, and what counts is what reached the server.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import re
 import threading
+import time
 import urllib.request
 import uuid
 from collections import Counter
@@ -192,20 +194,48 @@ _ERROR_RESPONSES = {
 
 
 class FaultPlan:
-    """Faults the server will inject; thread-safe. ``add(...)``, and ``clear()`` (done after every test)."""
+    """Faults the server will inject; thread-safe. ``add(...)``, and ``clear()`` (done after every test).
+
+    ``delay_gets(seconds)`` makes every GetObject wait that long before it is served, like the latency of
+    a real endpoint; ``max_gets_in_flight`` is the most GetObject requests the server held at one time
+    (counted whether or not they are delayed; with a delay, overlapping downloads show as more than 1).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self.overwrite: Callable[[str, str, bytes], None] | None = None
+        self.get_latency_seconds = 0.0
+        self._gets_in_flight = 0
+        self.max_gets_in_flight = 0
 
     def add(self, fault: Fault) -> None:
         with self._lock:
             self._faults.append(fault)
 
+    def delay_gets(self, seconds: float) -> None:
+        with self._lock:
+            self.get_latency_seconds = seconds
+            self.max_gets_in_flight = 0
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self.get_latency_seconds = 0.0
+            self.max_gets_in_flight = 0
+
+    @contextlib.contextmanager
+    def get_in_flight(self) -> Iterator[float]:
+        """Count one GetObject as held by the server for the duration; yields the latency to inject."""
+        with self._lock:
+            self._gets_in_flight += 1
+            self.max_gets_in_flight = max(self.max_gets_in_flight, self._gets_in_flight)
+            latency = self.get_latency_seconds
+        try:
+            yield latency
+        finally:
+            with self._lock:
+                self._gets_in_flight -= 1
 
     def take(self, operation: str, key: str) -> Fault | None:
         with self._lock:
@@ -227,6 +257,15 @@ class _FaultInjectingApp:
         if _signer_and_service(environ)[1] != "s3":
             return self._app(environ, start_response)
         operation, bucket, key = _s3_operation(environ)
+        if operation != "GetObject":
+            return self._faulty(operation, bucket, key, environ, start_response)
+        with self._plan.get_in_flight() as latency:  # in flight while delayed and answered (not while sent)
+            time.sleep(latency)
+            return self._faulty(operation, bucket, key, environ, start_response)
+
+    def _faulty(
+        self, operation: str, bucket: str, key: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         fault = self._plan.take(operation, key)
         if fault is None:
             return self._app(environ, start_response)

@@ -262,16 +262,17 @@ def test_run_killed_after_the_rows_landed_is_finished_by_the_next_run(capsys, so
 def test_run_killed_while_reading_a_file_leaves_no_partial_file(capsys, source, database, monkeypatch):
     write(source / "2025-03" / "a.csv", minimal_file("2025-03", 4))
     write(source / "2025-03" / "b.csv", minimal_file("2025-03", 2500))
-    real_iter = pipeline.iter_batches
+    real_batches = pipeline.CsvReader.batches
 
-    def dies_in_b(path, names, lineage, options):
-        for number, batch in enumerate(real_iter(path, names, lineage, options)):
+    def dies_in_b(self, path, names, lineage):
+        for number, batch in enumerate(real_batches(self, path, names, lineage)):
             if lineage.key.endswith("b.csv") and number == 1:
                 raise OSError("No space left on device")
             yield batch
 
     with monkeypatch.context() as patched:
-        patched.setattr(pipeline, "iter_batches", dies_in_b)
+        patched.setattr(pipeline.CsvReader, "batches", dies_in_b)
+        patched.setattr(pipeline.CsvReader, "read_together", lambda *_: None)  # each file in a scan of its own
         status, _, err = run_cli(
             capsys, "load", "--source", str(source), "--database", str(database), "--batch-rows", "1000",
             "--as-of", "2025-03-15",
