@@ -7,6 +7,7 @@ An editable install skips the copy: `loader.dbt_build.project_dir()` then finds 
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -35,6 +36,7 @@ class BuildPyWithDbtProject(build_py):
         if not any(path.name == "dbt_project.yml" for path in files):
             raise SystemExit(f"focus-ingest build: no dbt_project.yml in {ROOT}; build from a full checkout or sdist")
         target = Path(self.build_lib) / "loader" / PACKAGED_PROJECT
+        shutil.rmtree(target, ignore_errors=True)  # a file deleted from the project must not linger in build/
         for relative in files:
             self.mkpath(str((target / relative).parent))
             self.copy_file(str(ROOT / relative), str(target / relative))

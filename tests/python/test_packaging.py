@@ -93,9 +93,9 @@ def test_a_wheel_installed_elsewhere_runs_a_full_cycle_and_writes_nothing_into_s
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
     _run([str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], cwd=tmp_path, timeout=600)
     python = str(venv / "bin" / "python")
-    site_packages = Path(_run([python, "-c", "import loader; print(loader.__file__)"], cwd=tmp_path).stdout).parent
-    assert site_packages.parent.is_relative_to(venv)
-    before = _snapshot(site_packages.parent)
+    site_packages = Path(_run([python, "-c", "import loader; print(loader.__file__)"], cwd=tmp_path).stdout).parents[1]
+    assert site_packages.is_relative_to(venv)
+    before = _snapshot(site_packages)
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -110,5 +110,5 @@ def test_a_wheel_installed_elsewhere_runs_a_full_cycle_and_writes_nothing_into_s
     checked = _run([program, "validate", str(DOC_EXAMPLE), "--month", "2025-03", "--format", "json"], cwd=elsewhere)
     assert json.loads(checked.stdout)["accepted"] == 1
 
-    assert _snapshot(site_packages.parent) == before
+    assert _snapshot(site_packages) == before
     assert sorted(path.name for path in elsewhere.iterdir()) == ["demo"]
