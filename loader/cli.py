@@ -18,7 +18,7 @@ from pathlib import Path
 from loader import state
 from loader.command_line import build_parser
 from loader.database_file import check_database
-from loader.dbt_build import BuildResult, build_marts
+from loader.dbt_build import BuildResult, build_marts, project_dir
 from loader.errors import ConfigError, FocusIngestError
 from loader.invocation import Invocation, resolve
 from loader.pipeline import RunSummary, run_load, work_dir_for
@@ -30,6 +30,7 @@ from loader.verdicts import FileVerdict, rejected_in_window
 logger = logging.getLogger("focus_ingest")
 
 EXIT_INTERRUPTED = 130
+NEEDS_DBT_PROJECT = ("load", "run", "validate", "demo")
 _QUIET_LIBRARIES = ("dlt", "botocore", "boto3", "urllib3", "s3transfer")
 
 
@@ -152,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         return exit_request.code if isinstance(exit_request.code, int) else EXIT_USAGE
     _configure_logging(bool(arguments.verbose), bool(arguments.quiet))
     try:
+        if arguments.command in NEEDS_DBT_PROJECT:
+            project_dir()  # an incomplete installation says so before any file is read or loaded
         return COMMANDS[arguments.command](arguments)
     except FocusIngestError as error:
         print(f"focus-ingest: {error}", file=sys.stderr)

@@ -11,39 +11,43 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
 
 from loader import state
 from loader.dbt_progress import DbtProgress
-from loader.errors import FocusIngestError
+from loader.dbt_project_files import project_files
+from loader.errors import ConfigError, FocusIngestError
 from loader.settings import DEFAULT_MEMORY_LIMIT
 
 logger = logging.getLogger(__name__)
 
 DATABASE_VARIABLE = "FOCUS_INGEST_DATABASE"  # read by profiles.yml
 MEMORY_LIMIT_VARIABLE = "FOCUS_INGEST_MEMORY_LIMIT"  # read by profiles.yml
+PACKAGED_PROJECT = "dbt_project"  # loader/dbt_project/ in a built package (setup.py copies it there)
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
 
 def project_dir() -> Path:
-    """The dbt project shipped with the loader: the repository root."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "dbt_project.yml").is_file():
-        raise FocusIngestError(f"The dbt project was not found at {root}; install focus-ingest from its repository.")
-    return root
-
-
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+    """The dbt project: inside the installed package (a wheel, `pip install .`, pipx), else the repository
+    root (a checkout, an editable install). An installed package is a folder on disk, never a zip: dbt
+    reads the project by path."""
+    for candidate in (Path(str(files("loader") / PACKAGED_PROJECT)), REPOSITORY_ROOT):
+        if (candidate / "dbt_project.yml").is_file():
+            return candidate
+    raise ConfigError(
+        f"The dbt project (dbt_project.yml) was not found in {files('loader') / PACKAGED_PROJECT} nor in "
+        f"{REPOSITORY_ROOT}: this installation of focus-ingest is incomplete; reinstall it from a wheel or "
+        "with `pip install .` in its repository."
+    )
 
 
 def project_fingerprint() -> str:
     """A hash of the dbt project's files: a build is only current for the project that made it."""
     root = project_dir()
     digest = hashlib.sha256()
-    for name in PROJECT_FILES:
-        paths = [root / name] if (root / name).is_file() else sorted((root / name).rglob("*"))
-        for path in paths:
-            if path.is_file() and path.suffix in {".yml", ".sql", ".csv"}:
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for relative in project_files(root):
+        digest.update(relative.as_posix().encode() + b"\0" + (root / relative).read_bytes())
     return digest.hexdigest()
 
 

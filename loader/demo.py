@@ -102,16 +102,34 @@ def _marts_report(database: Path) -> str:
     return "\n".join(parts)
 
 
+def _as_typed(path: Path) -> str:
+    """A path as the user would type it: relative when under the working directory (`.venv/bin/...`)."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _commands() -> tuple[str, str]:
+    """How to call focus-ingest and the Python that has duckdb: the bare name once it is on PATH (pipx,
+    an activated venv), else the paths of this installation's scripts (`make demo`'s `.venv/bin/...`)."""
+    scripts = Path(sys.executable).parent
+    on_path = shutil.which("focus-ingest")
+    if on_path and Path(on_path).resolve() == (scripts / "focus-ingest").resolve():
+        program = "focus-ingest"
+    else:
+        program = _as_typed(scripts / "focus-ingest")
+    return program, _as_typed(Path(sys.executable))
+
+
 def next_steps(database: Path) -> str:
-    """The commands to try after the demo, with this demo's database."""
+    """The commands to try after the demo, with this demo's database and this installation's commands."""
+    program, python = _commands()
     connect = f"duckdb.connect('{database}', read_only=True)"
     query = f"import duckdb; print({connect}.sql('select * from marts.costs_monthly'))"
     return "\n".join(
         [
             "Next:",
-            f"  .venv/bin/focus-ingest status --database {database}",
-            f"  .venv/bin/focus-ingest report --database {database} --output report.html",
-            f'  .venv/bin/python -c "{query}"',
+            f"  {program} status --database {database}",
+            f"  {program} report --database {database} --output report.html",
+            f'  {python} -c "{query}"',
         ]
     )
 
