@@ -27,8 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC_DIR = REPO_ROOT.parent / "shared" / "focus-spec"
 DEFAULT_SEEDS_DIR = REPO_ROOT / "seeds"
 
-# Versions with a strict profile; 1.4 is in the shared files but derived, not read from its tag.
-STRICT_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+# Versions with a strict profile; the 1.4 rows are derived, not read from its tag (SOURCES.md).
+STRICT_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
 LENIENT_PROFILE = "any"
 
 # Profile `any` is defined by issue 3, not by one FOCUS version.
@@ -50,13 +50,20 @@ ANY_REQUIRED_COLUMNS = (
     "ServiceName",
 )
 ANY_NULLABLE_REQUIRED_COLUMNS = ("ListCost", "ResourceId")
+# In `any` the provider requirement is met by the 1.3+ name or the deprecated one (or its alias below):
+# FOCUS 1.3 deprecated ProviderName for ServiceProviderName and 1.4 removed it. Each such column
+# meets the requirement named first.
+ANY_REQUIREMENT_ALTERNATIVES = {"ProviderName": ("ServiceProviderName", "ProviderName")}
 # FOCUS 1.0 calls ProviderName "Provider" in its display name; exports use that as the header.
 ANY_ALIASED_COLUMN = "ProviderName"
 ANY_ALIAS_SOURCE_VERSION = "1.0"
 # `Others` is a common spelling of the FOCUS value `Other`.
 ANY_VALUE_ALIASES = {"Others": "Other"}
 
-CURRENCY_FORMAT = re.compile(r"Value format: Currency( Code)? Format")
+# Only a column whose value must be a national currency is checked against ISO 4217: since 1.2,
+# Currency Format allows virtual currencies (format_rules.csv, CurrencyFormat), and columns.csv marks
+# the ISO-only columns (BillingCurrency) with "ISO 4217".
+CURRENCY_FORMAT = re.compile(r"Value format: Currency( Code)? Format;[^;]*ISO 4217")
 
 
 @dataclass(frozen=True)
@@ -171,14 +178,19 @@ def profile_columns_rows(
     missing = set(ANY_REQUIRED_COLUMNS) - set(latest)
     if missing:
         raise ValueError(f"profile any requires columns the spec does not define: {sorted(missing)}")
+    requirement_of = {column_id: column_id for column_id in ANY_REQUIRED_COLUMNS}
+    for alternatives in ANY_REQUIREMENT_ALTERNATIVES.values():
+        for column_id in alternatives:
+            requirement_of[column_id] = alternatives[0]
     rows: list[list[object]] = [
         [
             LENIENT_PROFILE,
             column_id,
-            column_id in ANY_REQUIRED_COLUMNS,
-            not (column_id in ANY_REQUIRED_COLUMNS and column_id not in ANY_NULLABLE_REQUIRED_COLUMNS),
+            column_id in requirement_of,
+            not (column_id in requirement_of and column_id not in ANY_NULLABLE_REQUIRED_COLUMNS),
             column_id in enumerated,
             column_id in currency,
+            requirement_of.get(column_id),
         ]
         for column_id in latest
     ]
@@ -191,6 +203,7 @@ def profile_columns_rows(
                 column.allows_nulls,
                 (column.version, column.column_id) in allowed,
                 column.is_currency_code,
+                column.column_id if column.feature_level == "Mandatory" else None,
             ]
         )
     return rows
@@ -263,7 +276,7 @@ def generate(spec_dir: Path, seeds_dir: Path) -> None:
     )
     write_csv(
         seeds_dir / "focus_profile_columns.csv",
-        ["profile", "column_id", "is_required", "is_nullable", "is_enumerated", "is_currency_code"],
+        ["profile", "column_id", "is_required", "is_nullable", "is_enumerated", "is_currency_code", "requirement"],
         profile_columns_rows(columns, allowed),
     )
     write_csv(

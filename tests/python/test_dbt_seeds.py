@@ -55,13 +55,17 @@ def test_profile_any_requires_the_fifteen_columns_of_the_issue(generated: Path) 
     rows = [row for row in read_rows(generated / "focus_profile_columns.csv") if row["profile"] == "any"]
     required = {row["column_id"] for row in rows if row["is_required"] == "true"}
     not_null = {row["column_id"] for row in rows if row["is_nullable"] == "false"}
-    assert len(rows) == 65
+    assert len(rows) == 67
     assert required == {
         "BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd",
         "ChargeCategory", "ChargeFrequency", "ChargePeriodStart", "ChargePeriodEnd", "EffectiveCost",
-        "ListCost", "ProviderName", "ResourceId", "ServiceCategory", "ServiceName",
+        "ListCost", "ProviderName", "ResourceId", "ServiceCategory", "ServiceName", "ServiceProviderName",
     }  # fmt: skip
     assert not_null == required - {"ListCost", "ResourceId"}
+    # One provider requirement, met by the 1.3+ column or the deprecated one.
+    requirements = {row["column_id"]: row["requirement"] for row in rows if row["is_required"] == "true"}
+    assert requirements["ProviderName"] == requirements["ServiceProviderName"] == "ServiceProviderName"
+    assert requirements["BilledCost"] == "BilledCost"
 
 
 def test_strict_profiles_follow_the_spec_tables(generated: Path) -> None:
@@ -74,8 +78,16 @@ def test_strict_profiles_follow_the_spec_tables(generated: Path) -> None:
     assert rows[("focus-1.0", "BillingAccountName")]["is_required"] == "true"
     assert rows[("focus-1.0", "BillingAccountName")]["is_nullable"] == "true"
     assert ("focus-1.0", "ServiceSubcategory") not in rows
-    assert rows[("focus-1.3", "PricingCurrency")]["is_currency_code"] == "true"
-    assert {profile for profile, _ in rows} == {"any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3"}
+    # Only BillingCurrency must be ISO 4217; PricingCurrency may be a virtual currency (1.2+ Currency Format).
+    assert rows[("focus-1.3", "BillingCurrency")]["is_currency_code"] == "true"
+    assert rows[("focus-1.3", "PricingCurrency")]["is_currency_code"] == "false"
+    assert rows[("any", "PricingCurrency")]["is_currency_code"] == "false"
+    assert {profile for profile, _ in rows} == {"any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4"}
+    # FOCUS 1.4 removed ProviderName and added InvoiceDetailId and CommitmentProgramEligibilityDetails.
+    assert ("focus-1.4", "ProviderName") not in rows
+    assert rows[("focus-1.4", "ServiceProviderName")]["is_required"] == "true"
+    assert ("focus-1.4", "InvoiceDetailId") in rows
+    assert ("focus-1.4", "CommitmentProgramEligibilityDetails") in rows
 
 
 def test_allowed_values_keep_the_canonical_spelling(generated: Path) -> None:

@@ -1,0 +1,141 @@
+"""Files of every FOCUS version 1.0-1.4, written from the spec's column reference, through the real
+loader and dbt models (`focus-ingest validate`): a valid file of each version is accepted by `any` and
+by its own strict profile, and a file with one defect is rejected (or warned about) for that defect only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from loader.validate import FileVerdict, validate_files
+
+SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "focus-spec"
+VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
+MONTH = "2025-03"
+
+DATETIMES = {
+    "BillingPeriodStart": "2025-03-01T00:00:00Z",
+    "BillingPeriodEnd": "2025-04-01T00:00:00Z",
+    "ChargePeriodStart": "2025-03-01T00:00:00Z",
+    "ChargePeriodEnd": "2025-03-02T00:00:00Z",
+}
+VALUES = {
+    "BillingCurrency": "USD",
+    "PricingCurrency": "USD",
+    "ChargeCategory": "Usage",
+    "ChargeFrequency": "Usage-Based",
+    "ChargeClass": "",
+    "ServiceCategory": "Compute",
+    "ServiceSubcategory": "Virtual Machines",
+    "PricingCategory": "Standard",
+}
+
+
+def spec_columns(version: str) -> list[dict[str, str]]:
+    with (SPEC_DIR / "columns.csv").open(newline="", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["focus_version"] == version]
+
+
+# Profile `any` also requires these two, which FOCUS makes Recommended and Conditional.
+ANY_REQUIRED = ("ChargeFrequency", "ResourceId")
+
+
+def mandatory_columns(version: str) -> list[dict[str, str]]:
+    return [
+        row for row in spec_columns(version) if row["feature_level"] == "Mandatory" or row["column_id"] in ANY_REQUIRED
+    ]
+
+
+def valid_value(column: dict[str, str]) -> str:
+    column_id = column["column_id"]
+    if column_id in VALUES:
+        return VALUES[column_id]
+    if column["data_type"] == "Date/Time":
+        return DATETIMES.get(column_id, "2025-03-01T00:00:00Z")
+    if column["data_type"] == "Decimal":
+        return "12.5"
+    if column["data_type"] == "JSON":
+        return '{"team": "web"}'
+    if column["allowed_values"]:
+        return column["allowed_values"].split("|")[0]
+    return f"{column_id.lower()}-1"
+
+
+def focus_csv(columns: list[str], rows: list[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def version_file(version: str, changes: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> str:
+    """Two rows with every Mandatory column of `version` (plus a custom x_ column), valid by the spec."""
+    columns = [column for column in mandatory_columns(version) if column["column_id"] not in drop]
+    row = {column["column_id"]: valid_value(column) for column in columns} | {"x_Team": "web"}
+    rows = [row, row | {"BilledCost": "0.000000008940000000000001"}]
+    header = [column["column_id"] for column in columns] + ["x_Team"]
+    if changes:
+        header += [name for name in changes if name not in header]
+        rows = [row | changes for row in rows]
+    return focus_csv(header, rows)
+
+
+def validated(tmp_path: Path, files: dict[str, str], profile: str = "any") -> dict[str, FileVerdict]:
+    folder = tmp_path / MONTH
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        paths.append(folder / name)
+    return {Path(verdict.path).name: verdict for verdict in validate_files(paths, None, profile)}
+
+
+def issues(verdict: FileVerdict, severity: str) -> set[tuple[str, str | None]]:
+    return {(issue.rule, issue.column) for issue in verdict.issues if issue.severity == severity}
+
+
+@pytest.fixture(scope="module")
+def verdicts_any(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FileVerdict]:
+    files = {f"valid-{version}.csv": version_file(version) for version in VERSIONS}
+    files |= {
+        # 1.4 carries no ProviderName: ServiceProviderName meets the provider requirement.
+        "no-provider.csv": version_file("1.3", drop=("ProviderName", "ServiceProviderName")),
+        "virtual-currency.csv": version_file("1.3", {"PricingCurrency": "Token"}),
+        "null-literal.csv": version_file("1.2", {"ListUnitPrice": "null", "ChargeDescription": "Null"}),
+        "misspelt-column.csv": version_file("1.2", {"SkuPriceid": "price-1", "Id": "7"}),
+        "bad-billing-currency.csv": version_file("1.4", {"BillingCurrency": "Token"}),
+    }
+    return validated(tmp_path_factory.mktemp("any"), files)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_valid_file_of_each_version_is_accepted_by_any(verdicts_any: dict[str, FileVerdict], version: str) -> None:
+    verdict = verdicts_any[f"valid-{version}.csv"]
+    assert verdict.status == "accepted", verdict.first_error
+    assert issues(verdict, "error") == set()
+
+
+def test_a_file_without_any_provider_column_names_all_three(verdicts_any: dict[str, FileVerdict]) -> None:
+    verdict = verdicts_any["no-provider.csv"]
+    assert verdict.status == "rejected"
+    assert issues(verdict, "error") == {("required_column", "ServiceProviderName")}
+    assert verdict.first_error is not None
+    for name in ("ServiceProviderName", "ProviderName", "Provider"):
+        assert name in verdict.first_error
+
+
+def test_pricing_currency_may_be_virtual_billing_currency_may_not(verdicts_any: dict[str, FileVerdict]) -> None:
+    assert verdicts_any["virtual-currency.csv"].status == "accepted"
+    bad = verdicts_any["bad-billing-currency.csv"]
+    assert issues(bad, "error") == {("currency_code", "BillingCurrency")}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_valid_file_is_accepted_by_its_strict_profile(tmp_path: Path, version: str) -> None:
+    verdict = validated(tmp_path, {"valid.csv": version_file(version)}, f"focus-{version}")["valid.csv"]
+    assert verdict.status == "accepted", verdict.first_error
