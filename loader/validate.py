@@ -90,7 +90,7 @@ def _verdicts(database: Path, originals: dict[str, Path]) -> list[FileVerdict]:
         ).fetchall()
         issues = connection.execute(
             """
-            select e.key, e.rule, e.severity, r.scope, e.column_name, e.error_count, r.how_to_fix,
+            select e.key, e.rule, e.severity, r.scope, e.column_name, e.error_count, e.how_to_fix,
                    e.sample_1_row_number, e.sample_1_value, e.sample_2_row_number, e.sample_2_value,
                    e.sample_3_row_number, e.sample_3_value, e.sample_4_row_number, e.sample_4_value,
                    e.sample_5_row_number, e.sample_5_value

@@ -6,9 +6,9 @@
         int_focus__row_check_results counts them all in one pass. -#}
     {%- set checks = [] -%}
     {%- for column in focus_column_specs() -%}
-        {%- set rules = ['not_null'] if column.not_null_profiles else [] -%}
+        {%- set rules = (['not_null'] if column.not_null_profiles else []) + ['lenient_null'] -%}
         {%- if column.data_type == 'Decimal' -%}
-            {%- do rules.extend(['decimal_format', 'lenient_number']) -%}
+            {%- do rules.extend(['decimal_format', 'lenient_number', 'rounded_number']) -%}
         {%- elif column.data_type == 'Date/Time' -%}
             {%- do rules.extend(['datetime_format', 'lenient_datetime']) -%}
         {%- elif column.data_type == 'JSON' -%}

@@ -57,7 +57,7 @@ rows_to_add as (
         focus_rows.data_source_id,
         focus_rows.key,
         {%- for column in stored_columns %}
-        {{ focus_null_literals_removed(focus_source_value(column, 'focus_rows', 'files_to_add')) }}
+        {{ focus_null_literals_removed(focus_source_value(column, 'focus_rows', 'files_to_add'), 'files_to_add.is_lenient') }}
             as {{ column.column_key }}__text,
         {%- endfor %}
         focus_rows.billing_month

@@ -12,6 +12,18 @@ column_aliases as (
     select * from {{ ref('focus_column_aliases') }}
 ),
 
+loaded_files as (
+    select * from {{ ref('int_focus__loaded_files') }}
+),
+
+file_columns as (
+    select * from {{ ref('stg_focus__file_columns') }}
+),
+
+focus_columns as (
+    select * from {{ ref('focus_columns') }}
+),
+
 {#- A requirement is met by any of its columns (profile `any`: ServiceProviderName, ProviderName or its
     alias Provider); a missing one names every header that would have met it. #}
 requirement_headers as (
@@ -74,6 +86,67 @@ column_aliases_used as (
     where alias_header_name is not null
 ),
 
+{#- FOCUS Column Naming: a custom column starts with x_. Any other header that is not a FOCUS column
+    (of any version) or an alias of the profile is not read, so the FOCUS column it was meant to be
+    would silently be null: it is reported with the FOCUS column it resembles (same name but for
+    case, or at most two edits away). #}
+headers_unknown as (
+    select
+        file_columns.data_source_id,
+        file_columns.key,
+        file_columns.etag,
+        file_columns.column_name
+    from file_columns
+    inner join loaded_files
+        on file_columns.data_source_id = loaded_files.data_source_id
+        and file_columns.key = loaded_files.key
+        and file_columns.etag = loaded_files.etag
+    left join focus_columns
+        on file_columns.column_name = focus_columns.column_id
+    left join column_aliases
+        on loaded_files.profile = column_aliases.profile
+        and file_columns.column_name = column_aliases.alias_name
+    where focus_columns.column_id is null
+        and column_aliases.alias_name is null
+        and substring(file_columns.column_name, 1, 2) <> 'x_'
+),
+
+resemblances_ranked as (
+    select
+        headers_unknown.*,
+        focus_columns.column_id as resembled_column_id,
+        row_number() over (
+            partition by headers_unknown.data_source_id, headers_unknown.key, headers_unknown.etag,
+                headers_unknown.column_name
+            order by levenshtein(lower(headers_unknown.column_name), lower(focus_columns.column_id)),
+                focus_columns.column_id
+        ) as resemblance_rank
+    from headers_unknown
+    left join focus_columns
+        on levenshtein(lower(headers_unknown.column_name), lower(focus_columns.column_id)) <= 2
+        {#- A shortened name, e.g. `Provider` (FOCUS 1.0's display name of ProviderName). #}
+        or (
+            length(headers_unknown.column_name) >= 6
+            and {{ dbt.position('lower(headers_unknown.column_name)', 'lower(focus_columns.column_id)') }} = 1
+        )
+),
+
+unknown_columns as (
+    select
+        data_source_id,
+        key,
+        etag,
+        'unknown_column' as rule,
+        column_name,
+        cast(null as {{ dbt.type_bigint() }}) as source_row_number,
+        case
+            when resembled_column_id is not null
+                then {{ dbt.concat(["' (it resembles the FOCUS column '", 'resembled_column_id', "')'"]) }}
+        end as value
+    from resemblances_ranked
+    where resemblance_rank = 1
+),
+
 unreadable_files as (
     select
         data_source_id,
@@ -91,6 +164,8 @@ final as (
     select * from required_columns_missing
     union all
     select * from column_aliases_used
+    union all
+    select * from unknown_columns
     union all
     select * from unreadable_files
 )

@@ -53,7 +53,7 @@ nulls_normalized as (
     select
         *,
         {%- for column in focus_columns %}
-        {{ focus_null_literals_removed(column.column_key ~ '__raw') }} as {{ column.column_key }}__text{% if not loop.last %},{% endif %}
+        {{ focus_null_literals_removed(column.column_key ~ '__raw', 'is_lenient') }} as {{ column.column_key }}__text{% if not loop.last %},{% endif %}
         {%- endfor %}
     from rows_with_file_context
 ),
@@ -100,9 +100,11 @@ values_parsed as (
         {%- set typed_value = focus_typed_value(column, text, column.column_key ~ '__canonical') %}
         {%- if column.data_type == 'Decimal' %}
         case
-            when {{ column.column_key }}__form in ('focus', 'lenient') and {{ focus_decimal_fits(text) }}
+            when {{ column.column_key }}__form in ('focus', 'lenient') and {{ focus_decimal_fits(text, 'integer') }}
                 then {{ typed_value }}
-        end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        end as {{ column.column_key }}__value,
+        {#- More decimals than the type holds: the cast rounded the value (half away from zero). #}
+        not {{ focus_decimal_fits(text, 'scale') }} as {{ column.column_key }}__is_rounded{% if not loop.last %},{% endif %}
         {%- elif column.data_type == 'Date/Time' %}
         case
             when {{ column.column_key }}__form in ('focus', 'lenient') then {{ typed_value }}
@@ -128,6 +130,7 @@ cells_checked as (
                 case
                     when {{ key }}__is_present and {{ profile_in('profile', column.not_null_profiles) }}
                         then 'not_null'
+                    when {{ key }}__raw <> '' and {{ key }}__raw <> 'NULL' then 'lenient_null'
                 end
             {%- if column.data_type in ('Decimal', 'Date/Time') %}
             {%- set format_rule = 'decimal_format' if column.data_type == 'Decimal' else 'datetime_format' %}
@@ -136,6 +139,9 @@ cells_checked as (
             when {{ key }}__value is null or ({{ key }}__form = 'lenient' and not is_lenient)
                 then '{{ format_rule }}'
             when {{ key }}__form = 'lenient' then '{{ lenient_rule }}'
+            {%- if column.data_type == 'Decimal' %}
+            when {{ key }}__is_rounded then 'rounded_number'
+            {%- endif %}
             {%- elif column.data_type == 'JSON' %}
             when {{ key }}__value is null then 'json_format'
             {%- endif %}
@@ -195,7 +201,14 @@ final as (
         {%- endfor %}
         {%- for check in checks %}
         {{ check.name }}__issue,
-        case when {{ check.name }}__issue is not null then {{ check.name }}__raw end as {{ check.name }}__issue_value,
+        case
+            {%- if 'lenient_value' in check.rules %}
+            {#- The sample says which canonical spelling was stored for the text. #}
+            when {{ check.name }}__issue = 'lenient_value'
+                then {{ dbt.concat([check.name ~ '__raw', "' -> '", check.name ~ '__canonical']) }}
+            {%- endif %}
+            when {{ check.name }}__issue is not null then {{ check.name }}__raw
+        end as {{ check.name }}__issue_value,
         {%- endfor %}
         coalesce(
             {%- for check in checks %}

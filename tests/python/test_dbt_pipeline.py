@@ -397,7 +397,9 @@ def test_strict_profile_rejects_what_any_accepts(warehouse: Warehouse) -> None:
     assert ("required_column", "ProviderName", None) in errors
     # ListCost may be null in `any`, never in FOCUS 1.0.
     assert ("not_null", "ListCost", "") in errors
-    assert {rule for rule, _, _ in errors} == {"allowed_value", "not_null", "required_column"}
+    # Strict profiles read no alias: the `Provider` header is a column FOCUS does not define.
+    assert ("unknown_column", "Provider", " (it resembles the FOCUS column ProviderName)") in errors
+    assert {rule for rule, _, _ in errors} == {"allowed_value", "not_null", "required_column", "unknown_column"}
 
 
 def test_costs_monthly_totals_equal_focus_charges_per_currency(warehouse: Warehouse) -> None:

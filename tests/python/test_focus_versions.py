@@ -139,3 +139,39 @@ def test_pricing_currency_may_be_virtual_billing_currency_may_not(verdicts_any: 
 def test_valid_file_is_accepted_by_its_strict_profile(tmp_path: Path, version: str) -> None:
     verdict = validated(tmp_path, {"valid.csv": version_file(version)}, f"focus-{version}")["valid.csv"]
     assert verdict.status == "accepted", verdict.first_error
+
+
+def test_more_than_18_decimals_is_valid_and_rounded_with_a_warning(verdicts_any: dict[str, FileVerdict]) -> None:
+    verdict = verdicts_any["valid-1.2.csv"]
+    rounded = [issue for issue in verdict.issues if issue.rule == "rounded_number"]
+    assert [(issue.severity, issue.column, issue.count) for issue in rounded] == [("warning", "BilledCost", 1)]
+    assert rounded[0].samples == [(2, "0.000000008940000000000001")]
+
+
+def test_null_spellings_are_null_with_a_warning_in_any(verdicts_any: dict[str, FileVerdict]) -> None:
+    verdict = verdicts_any["null-literal.csv"]
+    assert verdict.status == "accepted", verdict.first_error
+    assert ("lenient_null", "ListUnitPrice") in issues(verdict, "warning")
+    assert ("lenient_null", "ChargeDescription") in issues(verdict, "warning")
+
+
+def test_unknown_columns_are_warnings_in_any_naming_the_column_they_resemble(
+    verdicts_any: dict[str, FileVerdict],
+) -> None:
+    verdict = verdicts_any["misspelt-column.csv"]
+    assert verdict.status == "accepted"
+    unknown = {issue.column: issue.samples for issue in verdict.issues if issue.rule == "unknown_column"}
+    assert set(unknown) == {"SkuPriceid", "Id"}
+    assert "SkuPriceId" in str(unknown["SkuPriceid"])
+    assert {issue.severity for issue in verdict.issues if issue.rule == "unknown_column"} == {"warning"}
+
+
+def test_strict_profiles_reject_unknown_columns_and_null_spellings(tmp_path: Path) -> None:
+    files = {
+        "misspelt.csv": version_file("1.3", {"ResourceID": "r-1"}, drop=("ResourceId",)),
+        "null.csv": version_file("1.3", {"ListUnitPrice": "null"}),
+    }
+    verdicts = validated(tmp_path, files, "focus-1.3")
+    assert issues(verdicts["misspelt.csv"], "error") == {("unknown_column", "ResourceID")}
+    assert "ResourceId" in (verdicts["misspelt.csv"].first_error or "")
+    assert issues(verdicts["null.csv"], "error") == {("decimal_format", "ListUnitPrice")}
