@@ -91,7 +91,9 @@ final as (
             else rules.how_to_fix
         end as how_to_fix
     from issues_combined
-    inner join rules
+    {#- A left join: an issue whose rule is missing from the catalogue keeps its row, with a null
+        severity that fails this model's not_null test instead of vanishing. #}
+    left join rules
         on issues_combined.rule = rules.rule
     left join loaded_files
         on issues_combined.data_source_id = loaded_files.data_source_id

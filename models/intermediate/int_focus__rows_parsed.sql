@@ -129,34 +129,34 @@ cells_checked as (
             when {{ key }}__text is null then
                 case
                     when {{ key }}__is_present and {{ profile_in('profile', column.not_null_profiles) }}
-                        then 'not_null'
-                    when {{ key }}__raw <> '' and {{ key }}__raw <> 'NULL' then 'lenient_null'
+                        then {{ focus_rule('not_null') }}
+                    when {{ key }}__raw <> '' and {{ key }}__raw <> 'NULL' then {{ focus_rule('lenient_null') }}
                 end
             {%- if column.data_type in ('Decimal', 'Date/Time') %}
             {%- set format_rule = 'decimal_format' if column.data_type == 'Decimal' else 'datetime_format' %}
             {%- set lenient_rule = 'lenient_number' if column.data_type == 'Decimal' else 'lenient_datetime' %}
             {#- A value is only parsed from a well-formed text that fits its type. #}
             when {{ key }}__value is null or ({{ key }}__form = 'lenient' and not is_lenient)
-                then '{{ format_rule }}'
-            when {{ key }}__form = 'lenient' then '{{ lenient_rule }}'
+                then {{ focus_rule(format_rule) }}
+            when {{ key }}__form = 'lenient' then {{ focus_rule(lenient_rule) }}
             {%- if column.data_type == 'Decimal' %}
-            when {{ key }}__is_rounded then 'rounded_number'
+            when {{ key }}__is_rounded then {{ focus_rule('rounded_number') }}
             {%- endif %}
             {%- elif column.data_type == 'JSON' %}
-            when {{ key }}__value is null then 'json_format'
+            when {{ key }}__value is null then {{ focus_rule('json_format') }}
             {%- endif %}
             {%- if column.enumerated_profiles %}
             when {{ profile_in('profile', column.enumerated_profiles) }}
                 and {{ key }}__canonical is null
-                then 'allowed_value'
+                then {{ focus_rule('allowed_value') }}
             when {{ profile_in('profile', column.enumerated_profiles) }}
                 and {{ key }}__canonical <> {{ key }}__text
-                then 'lenient_value'
+                then {{ focus_rule('lenient_value') }}
             {%- endif %}
             {%- if column.currency_profiles %}
             when {{ profile_in('profile', column.currency_profiles) }}
                 and {{ key }}__currency_code is null
-                then 'currency_code'
+                then {{ focus_rule('currency_code') }}
             {%- endif %}
         end as {{ key }}__issue{% if not loop.last %},{% endif %}
         {%- endfor %}
@@ -173,15 +173,15 @@ row_rules_checked as (
             when charge_class__value = 'Correction'
                 and {{ dbt.date_trunc('month', 'billing_period_start__value') }} = billing_month_start
                 then null
-            else 'folder_month'
+            else {{ focus_rule('folder_month') }}
         end as folder_month__issue,
         charge_period_start__raw as folder_month__raw,
         case
-            when charge_period_end__value <= charge_period_start__value then 'period_order'
+            when charge_period_end__value <= charge_period_start__value then {{ focus_rule('period_order') }}
         end as charge_period_order__issue,
         charge_period_end__raw as charge_period_order__raw,
         case
-            when billing_period_end__value <= billing_period_start__value then 'period_order'
+            when billing_period_end__value <= billing_period_start__value then {{ focus_rule('period_order') }}
         end as billing_period_order__issue,
         billing_period_end__raw as billing_period_order__raw
     from cells_checked

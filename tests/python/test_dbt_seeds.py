@@ -42,13 +42,19 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generator = load_generator()
     seeds_dir = tmp_path_factory.mktemp("seeds")
-    generator.generate(generator.DEFAULT_SPEC_DIR, seeds_dir)
+    generator.generate(generator.DEFAULT_SPEC_DIR, seeds_dir, seeds_dir)
     return seeds_dir
 
 
 @pytest.mark.parametrize("name", GENERATED_SEEDS)
 def test_committed_seed_matches_generator(generated: Path, name: str) -> None:
     assert (SEEDS_DIR / name).read_text(encoding="utf-8") == (generated / name).read_text(encoding="utf-8")
+
+
+def test_committed_reference_macro_matches_generator(generated: Path) -> None:
+    """The macro the models read their column and rule lists from carries the committed seeds and catalogue."""
+    committed = REPO_ROOT / "macros" / "focus_reference.sql"
+    assert committed.read_text(encoding="utf-8") == (generated / "focus_reference.sql").read_text(encoding="utf-8")
 
 
 def test_profile_any_requires_the_fifteen_columns_of_the_issue(generated: Path) -> None:
