@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
+from loader_helpers import run_cli
 
 from loader.validate import FileVerdict, validate_files
 
@@ -109,6 +112,7 @@ def verdicts_any(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FileVerd
         "null-literal.csv": version_file("1.2", {"ListUnitPrice": "null", "ChargeDescription": "Null"}),
         "misspelt-column.csv": version_file("1.2", {"SkuPriceid": "price-1", "Id": "7"}),
         "bad-billing-currency.csv": version_file("1.4", {"BillingCurrency": "Token"}),
+        "invoice-detail.csv": version_file("1.4", {"InvoiceDetailId": "inv-1"}),
     }
     return validated(tmp_path_factory.mktemp("any"), files)
 
@@ -175,3 +179,60 @@ def test_strict_profiles_reject_unknown_columns_and_null_spellings(tmp_path: Pat
     assert issues(verdicts["misspelt.csv"], "error") == {("unknown_column", "ResourceID")}
     assert "ResourceId" in (verdicts["misspelt.csv"].first_error or "")
     assert issues(verdicts["null.csv"], "error") == {("decimal_format", "ListUnitPrice")}
+
+
+@pytest.mark.parametrize(
+    ("name", "versions"),
+    [
+        # 1.0's Mandatory columns are in every later version; ProviderName ends with 1.3.
+        ("valid-1.0.csv", ["1.3", "1.2", "1.1", "1.0"]),
+        # 1.2's Mandatory columns are all older: only a 1.2 column (PricingCurrency) narrows it.
+        ("valid-1.2.csv", ["1.3", "1.2", "1.1", "1.0"]),
+        ("null-literal.csv", ["1.3", "1.2", "1.1", "1.0"]),
+        ("bad-billing-currency.csv", ["1.4", "1.3"]),
+        # 1.3 carries ProviderName and ServiceProviderName; only 1.3 defines both.
+        ("valid-1.3.csv", ["1.3"]),
+        # 1.4 only drops ProviderName; its new columns tell it from 1.3.
+        ("valid-1.4.csv", ["1.4", "1.3"]),
+        ("invoice-detail.csv", ["1.4"]),
+    ],
+)
+def test_each_file_shows_the_versions_its_header_is_consistent_with(
+    verdicts_any: dict[str, FileVerdict], name: str, versions: list[str]
+) -> None:
+    assert verdicts_any[name].focus_versions == versions
+
+
+def test_validate_text_json_and_junit_carry_the_version_and_the_counts_of_file_validation(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / MONTH
+    folder.mkdir()
+    path = folder / "costs.csv"
+    path.write_text(version_file("1.4", {"ChargeFrequency": "usage-based", "InvoiceDetailId": "i"}), encoding="utf-8")
+    status, text, _ = run_cli(capsys, "validate", str(path))
+    assert status == 0
+    # Two rows with a lenient spelling and one rounded number: three warnings, as file_validation counts.
+    assert "FOCUS 1.4," in text and "0 error(s) in 0 rule(s), 3 warning(s)" in text
+    assert "usage-based -> Usage-Based" in text
+    status, output, _ = run_cli(capsys, "validate", str(path), "--format", "json")
+    entry = json.loads(output)["files"][0]
+    assert (entry["focus_versions"], entry["errors"], entry["warnings"]) == (["1.4"], 0, 3)
+    status, xml, _ = run_cli(capsys, "validate", str(path), "--format", "junit")
+    case = ElementTree.fromstring(xml).find("testsuite/testcase")
+    assert case.find("properties/property[@name='focus_versions']").get("value") == "1.4"
+
+
+def test_many_missing_columns_print_the_fix_once_and_allowed_values_are_listed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / MONTH
+    folder.mkdir()
+    path = folder / "costs.csv"
+    columns = ("BillingAccountName", "ChargeDescription", "ContractedCost", "InvoiceIssuerName")
+    path.write_text(version_file("1.2", {"ChargeCategory": "Usage-ish"}, drop=columns), encoding="utf-8")
+    status, text, _ = run_cli(capsys, "validate", str(path), "--profile", "focus-1.2")
+    assert status == 1
+    assert text.count("error required_column") == 4
+    assert text.count("how to fix: Add the column to the header") == 1
+    assert "Allowed in focus-1.2: Adjustment, Credit, Purchase, Tax, Usage." in text
