@@ -1,8 +1,8 @@
 {% macro focus_column_specs() %}
-    {#- One dict per FOCUS column (1.0-1.4), from the seeds as macro focus_reference carries them (files of
+    {#- One dict per FOCUS column (1.0-1.4, both datasets), from the seeds as macro focus_reference carries them (files of
         the project, so every compile sees the same list, unit tests included), for models that need
         one SQL expression per column: column_id, column_key (its column in raw.focus_rows),
-        data_type, alias_keys, and the profiles in which it must not be null, has allowed values, or
+        data_type, dataset (CostAndUsage, or ContractCommitment for its own columns), alias_keys, and the profiles in which it must not be null, has allowed values, or
         holds a currency code. -#}
     {%- set reference = focus_reference() -%}
     {%- set specs = [] -%}
@@ -11,6 +11,7 @@
             'column_id': column['column_id'],
             'column_key': column['column_key'],
             'data_type': column['data_type'],
+            'dataset': column['dataset'],
             'alias_keys': [],
             'not_null_profiles': [],
             'enumerated_profiles': [],

@@ -75,6 +75,20 @@ ANY_ALIAS_SOURCE_VERSION = "1.0"
 # `Others` is a common spelling of the FOCUS value `Other`.
 ANY_VALUE_ALIASES = {"Others": "Other"}
 
+# Datasets: Cost and Usage (columns.csv) and, from FOCUS 1.3, ContractCommitment
+# (contract_commitment_columns.csv, 1.3 columns; its 1.4 expansion is not in the shared files, so the
+# 1.4 profile checks the 1.3 columns). A file's dataset is told by its header (int_focus__loaded_files).
+COST_AND_USAGE = "CostAndUsage"
+CONTRACT_COMMITMENT = "ContractCommitment"
+CONTRACT_COMMITMENT_VERSIONS = ("1.3", "1.4")
+CONTRACT_COMMITMENT_SOURCE_VERSION = "1.3"
+
+
+def dataset_profile(profile: str, dataset: str) -> str:
+    """The validation profile of a dataset: the data source's profile, suffixed for datasets other than C&U."""
+    return profile if dataset == COST_AND_USAGE else f"{profile}/{dataset}"
+
+
 # Only a column whose value must be a national currency is checked against ISO 4217: since 1.2,
 # Currency Format allows virtual currencies (format_rules.csv, CurrencyFormat), and columns.csv marks
 # the ISO-only columns (BillingCurrency) with "ISO 4217".
@@ -93,6 +107,7 @@ class SpecColumn:
     feature_level: str
     allows_nulls: bool
     notes: str
+    allowed_values: tuple[str, ...] = ()
 
     @property
     def is_currency_code(self) -> bool:
@@ -146,6 +161,23 @@ def load_columns(spec_dir: Path) -> list[SpecColumn]:
     return columns
 
 
+def load_contract_commitment_columns(spec_dir: Path) -> list[SpecColumn]:
+    return [
+        SpecColumn(
+            version=row["focus_version"],
+            column_id=row["column_id"],
+            display_name=row["display_name"],
+            column_type=row["column_type"],
+            data_type=row["data_type"],
+            feature_level=row["feature_level"],
+            allows_nulls=row["allows_nulls"] == "True",
+            notes=row["notes"],
+            allowed_values=tuple(value for value in row["allowed_values"].split("|") if value),
+        )
+        for row in read_csv(spec_dir / "contract_commitment_columns.csv")
+    ]
+
+
 def load_allowed_values(spec_dir: Path) -> dict[tuple[str, str], list[str]]:
     allowed: dict[tuple[str, str], list[str]] = {}
     for row in read_csv(spec_dir / "enums.csv"):
@@ -166,11 +198,14 @@ def latest_by_column(columns: list[SpecColumn]) -> dict[str, SpecColumn]:
     return dict(sorted(latest.items()))
 
 
-def focus_columns_rows(columns: list[SpecColumn], naming: NamingConvention) -> list[list[object]]:
+def focus_columns_rows(
+    columns: list[SpecColumn], commitment_columns: list[SpecColumn], naming: NamingConvention
+) -> list[list[object]]:
+    """Every column of every dataset once; `dataset` is Cost and Usage for a column both define."""
     versions: dict[str, list[str]] = {}
     for column in columns:
         versions.setdefault(column.column_id, []).append(column.version)
-    return [
+    rows = [
         [
             column_id,
             naming.normalize_identifier(column_id),
@@ -179,9 +214,28 @@ def focus_columns_rows(columns: list[SpecColumn], naming: NamingConvention) -> l
             column.column_type,
             min(versions[column_id]),
             max(versions[column_id]),
+            COST_AND_USAGE,
         ]
         for column_id, column in latest_by_column(columns).items()
     ]
+    for column in commitment_columns:
+        if column.column_id in versions:
+            if {row[3] for row in rows if row[0] == column.column_id} != {column.data_type}:
+                raise ValueError(f"{column.column_id} has another data type in {CONTRACT_COMMITMENT}")
+            continue
+        rows.append(
+            [
+                column.column_id,
+                naming.normalize_identifier(column.column_id),
+                column.display_name,
+                column.data_type,
+                column.column_type,
+                CONTRACT_COMMITMENT_VERSIONS[0],
+                CONTRACT_COMMITMENT_VERSIONS[-1],
+                CONTRACT_COMMITMENT,
+            ]
+        )
+    return sorted(rows)
 
 
 def profile_columns_rows(
@@ -222,6 +276,51 @@ def profile_columns_rows(
             ]
         )
     return rows
+
+
+def profiles_rows() -> list[list[object]]:
+    """Each data source profile for Cost and Usage, and its variant for the datasets its version has."""
+    rows: list[list[object]] = [[LENIENT_PROFILE, None, True, LENIENT_PROFILE, COST_AND_USAGE]]
+    rows += [[strict_profile(v), v, False, strict_profile(v), COST_AND_USAGE] for v in STRICT_VERSIONS]
+    lenient = dataset_profile(LENIENT_PROFILE, CONTRACT_COMMITMENT)
+    rows.append([lenient, None, True, LENIENT_PROFILE, CONTRACT_COMMITMENT])
+    for version in CONTRACT_COMMITMENT_VERSIONS:
+        profile = dataset_profile(strict_profile(version), CONTRACT_COMMITMENT)
+        rows.append([profile, version, False, strict_profile(version), CONTRACT_COMMITMENT])
+    return rows
+
+
+def commitment_profiles() -> list[str]:
+    return [dataset_profile(LENIENT_PROFILE, CONTRACT_COMMITMENT)] + [
+        dataset_profile(strict_profile(version), CONTRACT_COMMITMENT) for version in CONTRACT_COMMITMENT_VERSIONS
+    ]
+
+
+def commitment_profile_columns_rows(commitment_columns: list[SpecColumn]) -> list[list[object]]:
+    """The ContractCommitment dataset checked in every profile that has it, as its spec table says."""
+    return [
+        [
+            profile,
+            column.column_id,
+            column.feature_level == "Mandatory",
+            column.allows_nulls,
+            bool(column.allowed_values),
+            column.is_currency_code,
+            column.column_id if column.feature_level == "Mandatory" else None,
+        ]
+        for profile in commitment_profiles()
+        for column in sorted(commitment_columns, key=lambda column: column.column_id)
+    ]
+
+
+def commitment_allowed_values_rows(commitment_columns: list[SpecColumn]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for profile in commitment_profiles():
+        for column in commitment_columns:
+            for value in column.allowed_values:
+                key = value.lower() if profile.startswith(LENIENT_PROFILE) else value
+                rows.append([profile, column.column_id, value, key, value])
+    return sorted(rows, key=lambda row: (row[0], row[1], row[3]))
 
 
 def allowed_values_rows(allowed: dict[tuple[str, str], list[str]]) -> list[list[object]]:
@@ -297,6 +396,7 @@ def reference_macro(seeds_dir: Path) -> str:
 def generate(spec_dir: Path, seeds_dir: Path, macros_dir: Path = DEFAULT_MACROS_DIR) -> None:
     naming = NamingConvention()
     columns = load_columns(spec_dir)
+    commitment_columns = load_contract_commitment_columns(spec_dir)
     allowed = load_allowed_values(spec_dir)
     write_csv(
         seeds_dir / "focus_columns.csv",
@@ -308,24 +408,24 @@ def generate(spec_dir: Path, seeds_dir: Path, macros_dir: Path = DEFAULT_MACROS_
             "column_type",
             "first_focus_version",
             "last_focus_version",
+            "dataset",
         ],
-        focus_columns_rows(columns, naming),
+        focus_columns_rows(columns, commitment_columns, naming),
     )
     write_csv(
         seeds_dir / "validation_profiles.csv",
-        ["profile", "focus_version", "is_lenient"],
-        [[LENIENT_PROFILE, None, True]]
-        + [[strict_profile(version), version, False] for version in STRICT_VERSIONS],
+        ["profile", "focus_version", "is_lenient", "base_profile", "dataset"],
+        profiles_rows(),
     )
     write_csv(
         seeds_dir / "focus_profile_columns.csv",
         ["profile", "column_id", "is_required", "is_nullable", "is_enumerated", "is_currency_code", "requirement"],
-        profile_columns_rows(columns, allowed),
+        profile_columns_rows(columns, allowed) + commitment_profile_columns_rows(commitment_columns),
     )
     write_csv(
         seeds_dir / "focus_allowed_values.csv",
         ["profile", "column_id", "accepted_value", "match_key", "canonical_value"],
-        allowed_values_rows(allowed),
+        allowed_values_rows(allowed) + commitment_allowed_values_rows(commitment_columns),
     )
     write_csv(
         seeds_dir / "focus_column_aliases.csv",

@@ -9,7 +9,7 @@
     alias) are stored: every stored column costs a write per row, and the others are null in every
     row, which the view adds. A column that appears later is appended (on_schema_change), null for
     the rows already here, whose files did not carry it. #}
-{%- set focus_columns = focus_column_specs() -%}
+{%- set focus_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}
 {%- set raw_columns = relation_column_names(source('raw', 'focus_rows')) -%}
 {%- set carried_ids = [] -%}
 {%- for column in focus_columns -%}

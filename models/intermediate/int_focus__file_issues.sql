@@ -61,16 +61,42 @@ requirements_checked as (
 
 required_columns_missing as (
     select
+        requirements_checked.data_source_id,
+        requirements_checked.key,
+        requirements_checked.etag,
+        'required_column' as rule,
+        requirements_checked.requirement as column_name,
+        cast(null as {{ dbt.type_bigint() }}) as source_row_number,
+        case when requirements_checked.header_count > 1 then {{ dbt.concat(["' (none of '", 'requirements_checked.header_names', "' is in the header)'"]) }} end
+            as value
+    from requirements_checked
+    inner join loaded_files
+        on requirements_checked.data_source_id = loaded_files.data_source_id
+        and requirements_checked.key = loaded_files.key
+        and requirements_checked.etag = loaded_files.etag
+    where requirements_checked.columns_present = 0
+        {#- A file of no known dataset gets one unknown_dataset error instead of every missing column. #}
+        and loaded_files.is_dataset_known
+),
+
+datasets_unknown as (
+    select
         data_source_id,
         key,
         etag,
-        'required_column' as rule,
-        requirement as column_name,
+        'unknown_dataset' as rule,
+        cast(null as {{ dbt.type_string() }}) as column_name,
         cast(null as {{ dbt.type_bigint() }}) as source_row_number,
-        case when header_count > 1 then {{ dbt.concat(["' (none of '", 'header_names', "' is in the header)'"]) }} end
-            as value
-    from requirements_checked
-    where columns_present = 0
+        case
+            when dataset is null
+                then 'the header has no column of a FOCUS dataset (Cost and Usage, ContractCommitment): it is not a FOCUS file, or its header line is missing'
+            else {{ dbt.concat([
+                "'the header is that of the FOCUS '", 'dataset', "' dataset, which profile '", 'source_profile',
+                "' does not have'",
+            ]) }}
+        end as value
+    from loaded_files
+    where not is_dataset_known
 ),
 
 column_aliases_used as (
@@ -108,6 +134,7 @@ headers_unknown as (
         and file_columns.column_name = column_aliases.alias_name
     where focus_columns.column_id is null
         and column_aliases.alias_name is null
+        and loaded_files.is_dataset_known
         and substring(file_columns.column_name, 1, 2) <> 'x_'
 ),
 
@@ -166,6 +193,8 @@ final as (
     select * from column_aliases_used
     union all
     select * from unknown_columns
+    union all
+    select * from datasets_unknown
     union all
     select * from unreadable_files
 )

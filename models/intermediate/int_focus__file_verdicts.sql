@@ -80,6 +80,7 @@ verdicts as (
             when files.status in ('loaded', 'rejected') then coalesce(issues_counted.warning_count, 0)
         end as warning_count,
         first_errors.first_error,
+        file_versions.dataset,
         file_versions.focus_versions
     from files
     left join issues_counted

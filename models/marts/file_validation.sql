@@ -11,6 +11,7 @@ final as (
         etag,
         billing_month,
         status,
+        dataset,
         focus_versions,
         row_count,
         error_count,

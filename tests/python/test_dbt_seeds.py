@@ -88,7 +88,15 @@ def test_strict_profiles_follow_the_spec_tables(generated: Path) -> None:
     assert rows[("focus-1.3", "BillingCurrency")]["is_currency_code"] == "true"
     assert rows[("focus-1.3", "PricingCurrency")]["is_currency_code"] == "false"
     assert rows[("any", "PricingCurrency")]["is_currency_code"] == "false"
-    assert {profile for profile, _ in rows} == {"any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4"}
+    assert {profile for profile, _ in rows} == {
+        "any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4",
+        "any/ContractCommitment", "focus-1.3/ContractCommitment", "focus-1.4/ContractCommitment",
+    }  # fmt: skip
+    # The ContractCommitment dataset: its 13 columns, all Mandatory, as contract_commitment_columns.csv says.
+    commitment = {column for profile, column in rows if profile == "focus-1.3/ContractCommitment"}
+    assert len(commitment) == 13 and "ContractCommitmentId" in commitment
+    assert rows[("focus-1.3/ContractCommitment", "ContractCommitmentCategory")]["is_enumerated"] == "true"
+    assert rows[("focus-1.3/ContractCommitment", "BillingCurrency")]["is_nullable"] == "true"
     # FOCUS 1.4 removed ProviderName and added InvoiceDetailId and CommitmentProgramEligibilityDetails.
     assert ("focus-1.4", "ProviderName") not in rows
     assert rows[("focus-1.4", "ServiceProviderName")]["is_required"] == "true"

@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from loader_helpers import run_cli
+from loader_helpers import query, run_cli
 
+from loader.cli import main
 from loader.validate import FileVerdict, validate_files
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "focus-spec"
@@ -236,3 +238,81 @@ def test_many_missing_columns_print_the_fix_once_and_allowed_values_are_listed(
     assert text.count("error required_column") == 4
     assert text.count("how to fix: Add the column to the header") == 1
     assert "Allowed in focus-1.2: Adjustment, Credit, Purchase, Tax, Usage." in text
+
+
+def commitment_file(changes: dict[str, str] | None = None) -> str:
+    """A FOCUS 1.3 ContractCommitment file: the 13 columns of the shared reference, two commitments."""
+    with (SPEC_DIR / "contract_commitment_columns.csv").open(newline="", encoding="utf-8") as handle:
+        columns = list(csv.DictReader(handle))
+    values = {
+        "ContractPeriodStart": "2025-01-01T00:00:00Z", "ContractPeriodEnd": "2026-01-01T00:00:00Z",
+        "ContractCommitmentPeriodStart": "2025-03-01T00:00:00Z",
+        "ContractCommitmentPeriodEnd": "2025-04-01T00:00:00Z",
+    }  # fmt: skip
+    row = {column["column_id"]: values.get(column["column_id"]) or valid_value(column) for column in columns}
+    second = {"ContractCommitmentId": "cc-2", "ContractCommitmentCost": "0.5"}
+    rows = [row | {"ContractCommitmentId": "cc-1"}, row | second]
+    return focus_csv([column["column_id"] for column in columns], [r | (changes or {}) for r in rows])
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`focus-ingest run` over a month with a file of each version, ContractCommitment files (one with a
+    defect) and a file of no FOCUS dataset."""
+    root = tmp_path_factory.mktemp("cycle")
+    folder = root / "bucket" / MONTH
+    folder.mkdir(parents=True)
+    for version in VERSIONS:
+        (folder / f"valid-{version}.csv").write_text(version_file(version), encoding="utf-8")
+    (folder / "commitments.csv").write_text(commitment_file(), encoding="utf-8")
+    bad = commitment_file({"ContractCommitmentCategory": "Spendy"})
+    (folder / "bad-commitments.csv").write_text(bad, encoding="utf-8")
+    (folder / "not-focus.csv").write_text("Id,Amount,When\n1,5,2025-03-01\n", encoding="utf-8")
+    database = root / "focus.duckdb"
+    arguments = ["run", "--source", str(root / "bucket"), "--database", str(database), "--as-of", "2025-03-15"]
+    assert main([*arguments, "--quiet"]) == 0
+    return database
+
+
+def test_contract_commitment_file_is_recognised_validated_and_loaded(cycle: Path) -> None:
+    verdicts = query(
+        cycle,
+        "select key, status, dataset, focus_versions, error_count, first_error from marts.file_validation"
+        " where key like '%commitments.csv' order by key",
+    )
+    assert verdicts == [
+        (f"{MONTH}/bad-commitments.csv", "rejected", "ContractCommitment", "1.4, 1.3", 2,
+         "ContractCommitmentCategory has a value outside the allowed values in 2 row(s), first at row 1: 'Spendy'"),
+        (f"{MONTH}/commitments.csv", "accepted", "ContractCommitment", "1.4, 1.3", 0, None),
+    ]  # fmt: skip
+    rows = query(
+        cycle,
+        "select ContractCommitmentId, ContractCommitmentCategory, ContractCommitmentCost, ContractPeriodStart,"
+        " typeof(ContractCommitmentCost), x_SourceFile from marts.contract_commitments order by 1",
+    )
+    assert [row[:3] for row in rows] == [("cc-1", "Spend", Decimal("12.5")), ("cc-2", "Spend", Decimal("0.5"))]
+    assert rows[0][4] == "DECIMAL(38,18)" and rows[0][5] == f"{MONTH}/commitments.csv"
+    assert rows[0][3].year == 2025
+    # ContractCommitment rows are no charges.
+    assert query(cycle, "select count(*) from marts.focus_charges where x_SourceFile like '%commitments.csv'") == [(0,)]
+
+
+def test_a_file_of_no_dataset_is_rejected_with_one_message(cycle: Path) -> None:
+    errors = query(
+        cycle,
+        "select rule, severity from marts.validation_errors where key = ? order by rule",
+        [f"{MONTH}/not-focus.csv"],
+    )
+    assert errors == [("unknown_dataset", "error")]
+    verdict = query(cycle, "select first_error from marts.file_validation where key = ?", [f"{MONTH}/not-focus.csv"])
+    assert "no column of a FOCUS dataset" in verdict[0][0]
+
+
+def test_files_of_every_version_reach_focus_charges(cycle: Path) -> None:
+    rows = query(
+        cycle,
+        "select x_SourceFile, count(*), sum(BilledCost) from marts.focus_charges"
+        " where x_SourceFile like '%valid-%' group by 1 order by 1",
+    )
+    # 12.5 + 0.000000008940000000000001 rounded to 18 decimals.
+    assert rows == [(f"{MONTH}/valid-{version}.csv", 2, Decimal("12.500000008940000000")) for version in VERSIONS]
