@@ -487,6 +487,11 @@
   "focus_column_aliases": [
     {"profile": "any", "column_id": "ProviderName", "alias_name": "Provider", "alias_key": "provider", "alias_focus_version": "1.0"}
   ],
+  "focus_column_fills": [
+    {"column_id": "ProviderName", "filled_from": "ServiceProviderName", "guidance": "ProviderName deprecated in 1.3, replaced by ServiceProviderName (columns.csv 1.3)"},
+    {"column_id": "PublisherName", "filled_from": "ServiceProviderName", "guidance": "PublisherName deprecated in 1.3: use ServiceProviderName instead (columns.csv 1.3)"},
+    {"column_id": "ServiceProviderName", "filled_from": "ProviderName", "guidance": "ProviderName deprecated in 1.3, replaced by ServiceProviderName (columns.csv 1.3)"}
+  ],
   "validation_rules": [
     {"rule": "readable_file", "severity": "error", "severity_in_any": "error", "rule_order": "1", "scope": "file", "checked_in": "file", "message_template": "the file could not be read: {value}{line}", "how_to_fix": "Export the file again as UTF-8, comma-separated CSV (or .csv.gz) with one header line and the same number of fields on every line; quote values that contain commas, quotes or line breaks."},
     {"rule": "unknown_dataset", "severity": "error", "severity_in_any": "error", "rule_order": "2", "scope": "file", "checked_in": "file", "message_template": "{value}", "how_to_fix": "Upload a FOCUS Cost and Usage file (or, with FOCUS 1.3 or later, a ContractCommitment file) with its header line; choose the profile of the FOCUS version the file follows."},

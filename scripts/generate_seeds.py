@@ -39,6 +39,7 @@ REFERENCE_SEEDS = {
     "validation_profiles": ("is_lenient",),
     "focus_profile_columns": ("is_required", "is_nullable", "is_enumerated", "is_currency_code"),
     "focus_column_aliases": (),
+    "focus_column_fills": (),
     "validation_rules": (),
 }
 
@@ -88,6 +89,12 @@ def dataset_profile(profile: str, dataset: str) -> str:
     """The validation profile of a dataset: the data source's profile, suffixed for datasets other than C&U."""
     return profile if dataset == COST_AND_USAGE else f"{profile}/{dataset}"
 
+
+# Migration guidance in the column notes (columns.csv, version 1.3): "Replaced by X" makes the two
+# columns equivalent (each fills the other in marts.focus_charges); "Use X instead" fills the deprecated
+# column from its successor only (PublisherName named another entity before 1.3).
+REPLACED_BY = re.compile(r"DEPRECATED in (\d\.\d)\s*;?\s*Replaced by (\w+)")
+USE_INSTEAD = re.compile(r"DEPRECATED in (\d\.\d)\s*;\s*Use (\w+) instead")
 
 # Only a column whose value must be a national currency is checked against ISO 4217: since 1.2,
 # Currency Format allows virtual currencies (format_rules.csv, CurrencyFormat), and columns.csv marks
@@ -358,6 +365,22 @@ def column_aliases_rows(columns: list[SpecColumn], naming: NamingConvention) -> 
     ]
 
 
+def column_fills_rows(columns: list[SpecColumn]) -> list[list[object]]:
+    """Which column of marts.focus_charges is filled from which when a file lacks it (migration guidance)."""
+    rows: list[list[object]] = []
+    for column in sorted(columns, key=lambda column: (column.version, column.column_id)):
+        if (match := REPLACED_BY.search(column.notes)) is not None:
+            version, successor = match.groups()
+            note = f"{column.column_id} deprecated in {version}, replaced by {successor} (columns.csv {column.version})"
+            rows += [[successor, column.column_id, note], [column.column_id, successor, note]]
+        elif (match := USE_INSTEAD.search(column.notes)) is not None:
+            version, successor = match.groups()
+            note = f"{column.column_id} deprecated in {version}: use {successor} instead (columns.csv {column.version})"
+            rows.append([column.column_id, successor, note])
+    unique = {(row[0], row[1]): row for row in rows}
+    return sorted(unique.values())
+
+
 def currency_rows(spec_dir: Path) -> list[list[object]]:
     return [
         [row["code"], row["numeric"], row["minor_units"], row["name"]]
@@ -431,6 +454,11 @@ def generate(spec_dir: Path, seeds_dir: Path, macros_dir: Path = DEFAULT_MACROS_
         seeds_dir / "focus_column_aliases.csv",
         ["profile", "column_id", "alias_name", "alias_key", "alias_focus_version"],
         column_aliases_rows(columns, naming),
+    )
+    write_csv(
+        seeds_dir / "focus_column_fills.csv",
+        ["column_id", "filled_from", "guidance"],
+        column_fills_rows(columns),
     )
     write_csv(
         seeds_dir / "iso4217_currencies.csv",

@@ -15,7 +15,7 @@ charges as (
 final as (
     select
         {%- for column in focus_columns %}
-        {{ source_column_or_null('charges', column.column_key, stored_columns, focus_value_type(column)) }}
+        {{ source_column_or_null('charges', column.column_key, stored_columns, focus_stored_type(column)) }}
             as {{ column.column_id }},
         {%- endfor %}
         charges.data_source_id as x_DataSourceId,

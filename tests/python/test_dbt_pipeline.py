@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -276,7 +276,7 @@ def test_doc_example_is_accepted_with_canonical_values(warehouse: Warehouse) -> 
     ]
     assert [row[4] for row in rows] == [Decimal("150"), Decimal("0.5"), Decimal("-25")]
     assert [row[5] for row in rows] == [Decimal("180"), None, None]
-    assert {(row[6], row[7], row[8]) for row in rows} == {(datetime(2025, 3, 1), "2025-03", None)}
+    assert {(row[6], row[7], row[8]) for row in rows} == {(datetime(2025, 3, 1, tzinfo=UTC), "2025-03", None)}
 
 
 def test_focus_sample_is_accepted_exactly(warehouse: Warehouse) -> None:
@@ -380,7 +380,7 @@ def test_good_files_beside_broken_ones_are_accepted(warehouse: Warehouse) -> Non
     ) == [("2025-03/correction.csv", "accepted", 0), ("2025-03/good.csv", "accepted", 0)]
     assert warehouse.query(
         "select ChargeClass, ChargePeriodStart from marts.focus_charges where ChargeClass is not null"
-    ) == [("Correction", datetime(2025, 2, 10))]
+    ) == [("Correction", datetime(2025, 2, 10, tzinfo=UTC))]
 
 
 def test_strict_profile_rejects_what_any_accepts(warehouse: Warehouse) -> None:

@@ -18,6 +18,7 @@ GENERATED_SEEDS = [
     "focus_profile_columns.csv",
     "focus_allowed_values.csv",
     "focus_column_aliases.csv",
+    "focus_column_fills.csv",
     "iso4217_currencies.csv",
 ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
@@ -263,7 +264,8 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = root / "bucket" / MONTH
     folder.mkdir(parents=True)
     for version in VERSIONS:
-        (folder / f"valid-{version}.csv").write_text(version_file(version), encoding="utf-8")
+        tags = {"Tags": '{"team": "web"}'} if version == "1.3" else None
+        (folder / f"valid-{version}.csv").write_text(version_file(version, tags), encoding="utf-8")
     (folder / "commitments.csv").write_text(commitment_file(), encoding="utf-8")
     bad = commitment_file({"ContractCommitmentCategory": "Spendy"})
     (folder / "bad-commitments.csv").write_text(bad, encoding="utf-8")
@@ -316,3 +318,28 @@ def test_files_of_every_version_reach_focus_charges(cycle: Path) -> None:
     )
     # 12.5 + 0.000000008940000000000001 rounded to 18 decimals.
     assert rows == [(f"{MONTH}/valid-{version}.csv", 2, Decimal("12.500000008940000000")) for version in VERSIONS]
+
+
+def test_focus_charges_is_one_schema_with_provider_columns_filled_and_engine_types(cycle: Path) -> None:
+    providers = query(
+        cycle,
+        "select x_SourceFile, any_value(ProviderName), any_value(ServiceProviderName), any_value(PublisherName)"
+        " from marts.focus_charges where x_SourceFile like '%valid-%' group by 1 order by 1",
+    )
+    assert providers == [
+        # 1.0-1.2 name the provider ProviderName, 1.3 both, 1.4 ServiceProviderName only.
+        (f"{MONTH}/valid-1.0.csv", "providername-1", "providername-1", "publishername-1"),
+        (f"{MONTH}/valid-1.1.csv", "providername-1", "providername-1", "publishername-1"),
+        (f"{MONTH}/valid-1.2.csv", "providername-1", "providername-1", "publishername-1"),
+        (f"{MONTH}/valid-1.3.csv", "providername-1", "serviceprovidername-1", "publishername-1"),
+        (f"{MONTH}/valid-1.4.csv", "serviceprovidername-1", "serviceprovidername-1", "serviceprovidername-1"),
+    ]
+    types = dict(query(cycle, "select column_name, data_type from information_schema.columns"
+                              " where table_schema = 'marts' and table_name = 'focus_charges'"))  # fmt: skip
+    assert types["ChargePeriodStart"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["Tags"] == "JSON" and types["BilledCost"] == "DECIMAL(38,18)"
+    assert "InvoiceDetailId" in types and "CommitmentProgramEligibilityDetails" in types and "ProviderName" in types
+    starts = query(cycle, "select distinct ChargePeriodStart from marts.focus_charges")
+    assert starts == [(datetime(2025, 3, 1, tzinfo=UTC),)]
+    assert query(cycle, "select distinct Tags->>'team' from marts.focus_charges where Tags is not null") == [("web",)]
+
