@@ -381,6 +381,18 @@ def column_fills_rows(columns: list[SpecColumn]) -> list[list[object]]:
     return sorted(unique.values())
 
 
+def subcategory_parents_rows(spec_dir: Path) -> list[list[object]]:
+    """Profile x ServiceSubcategory -> its parent ServiceCategory; `any` takes the pairs of every version."""
+    rows: list[list[object]] = []
+    lenient: set[tuple[str, str]] = set()
+    for row in read_csv(spec_dir / "service_subcategory_parents.csv"):
+        if row["focus_version"] in STRICT_VERSIONS:
+            rows.append([strict_profile(row["focus_version"]), row["service_subcategory"], row["service_category"]])
+            lenient.add((row["service_subcategory"], row["service_category"]))
+    rows += [[LENIENT_PROFILE, subcategory, category] for subcategory, category in lenient]
+    return sorted(rows)
+
+
 def currency_rows(spec_dir: Path) -> list[list[object]]:
     return [
         [row["code"], row["numeric"], row["minor_units"], row["name"]]
@@ -454,6 +466,11 @@ def generate(spec_dir: Path, seeds_dir: Path, macros_dir: Path = DEFAULT_MACROS_
         seeds_dir / "focus_column_aliases.csv",
         ["profile", "column_id", "alias_name", "alias_key", "alias_focus_version"],
         column_aliases_rows(columns, naming),
+    )
+    write_csv(
+        seeds_dir / "service_subcategory_parents.csv",
+        ["profile", "service_subcategory", "service_category"],
+        subcategory_parents_rows(spec_dir),
     )
     write_csv(
         seeds_dir / "focus_column_fills.csv",

@@ -28,6 +28,10 @@ currencies as (
     select * from {{ ref('iso4217_currencies') }}
 ),
 
+subcategory_parents as (
+    select * from {{ ref('service_subcategory_parents') }}
+),
+
 rows_with_file_context as (
     select
         focus_rows.data_source_id,
@@ -163,6 +167,16 @@ cells_checked as (
     from values_parsed
 ),
 
+parents_joined as (
+    select
+        cells_checked.*,
+        subcategory_parents.service_category as subcategory_parent__category
+    from cells_checked
+    left join subcategory_parents
+        on cells_checked.profile = subcategory_parents.profile
+        and cells_checked.service_subcategory__value = subcategory_parents.service_subcategory
+),
+
 row_rules_checked as (
     select
         *,
@@ -183,8 +197,60 @@ row_rules_checked as (
         case
             when billing_period_end__value <= billing_period_start__value then {{ focus_rule('period_order') }}
         end as billing_period_order__issue,
-        billing_period_end__raw as billing_period_order__raw
-    from cells_checked
+        billing_period_end__raw as billing_period_order__raw,
+        {#- FOCUS conditional rules between columns (columns.csv notes), checked on the values that
+            passed their own checks. Category and status: null when CommitmentDiscountId is null; the
+            category not null when it is not, the status not null when it is not and ChargeCategory
+            is Usage. #}
+        case
+            when commitment_discount_category__is_present and commitment_discount_id__value is null
+                and commitment_discount_category__value is not null then {{ focus_rule('commitment_discount_nulls') }}
+            when commitment_discount_category__is_present and commitment_discount_id__value is not null
+                and commitment_discount_category__value is null then {{ focus_rule('commitment_discount_nulls') }}
+        end as commitment_discount_category_condition__issue,
+        {{ focus_condition_sample(['CommitmentDiscountId', 'CommitmentDiscountCategory']) }}
+            as commitment_discount_category_condition__raw,
+        case
+            when commitment_discount_status__is_present and commitment_discount_id__value is null
+                and commitment_discount_status__value is not null then {{ focus_rule('commitment_discount_nulls') }}
+            when commitment_discount_status__is_present and commitment_discount_id__value is not null
+                and charge_category__value = 'Usage'
+                and commitment_discount_status__value is null then {{ focus_rule('commitment_discount_nulls') }}
+        end as commitment_discount_status_condition__issue,
+        {{ focus_condition_sample(['CommitmentDiscountId', 'ChargeCategory', 'CommitmentDiscountStatus']) }}
+            as commitment_discount_status_condition__raw,
+        case
+            when capacity_reservation_status__is_present and capacity_reservation_id__value is null
+                and capacity_reservation_status__value is not null then {{ focus_rule('capacity_reservation_nulls') }}
+            when capacity_reservation_status__is_present and capacity_reservation_id__value is not null
+                and charge_category__value = 'Usage'
+                and capacity_reservation_status__value is null then {{ focus_rule('capacity_reservation_nulls') }}
+        end as capacity_reservation_status_condition__issue,
+        {{ focus_condition_sample(['CapacityReservationId', 'ChargeCategory', 'CapacityReservationStatus']) }}
+            as capacity_reservation_status_condition__raw,
+        {#- Taxes are not priced per unit: PricingQuantity, PricingUnit, PricingCategory null. #}
+        {%- for column_id in ['PricingQuantity', 'PricingUnit', 'PricingCategory'] %}
+        {%- set key = (focus_columns | selectattr('column_id', 'equalto', column_id) | first).column_key %}
+        case
+            when charge_category__value = 'Tax' and {{ key }}__value is not null then {{ focus_rule('tax_pricing_nulls') }}
+        end as {{ key }}_tax__issue,
+        {{ focus_condition_sample(['ChargeCategory', column_id]) }} as {{ key }}_tax__raw,
+        {%- endfor %}
+        {#- Key-Value Format: Tags' values are strings, numbers, booleans or null, never objects or arrays. #}
+        case
+            when tags__value is not null and not {{ json_object_is_flat('tags__value') }}
+                then {{ focus_rule('key_value_format') }}
+        end as tags_key_value__issue,
+        tags__raw as tags_key_value__raw,
+        {#- Each ServiceSubcategory has one parent ServiceCategory (of the profile's version). #}
+        case
+            when service_subcategory__canonical is not null and service_category__value is not null
+                and service_subcategory__issue is null and service_category__issue is null
+                and subcategory_parent__category is distinct from service_category__value
+                then {{ focus_rule('service_subcategory_parent') }}
+        end as service_subcategory_parent__issue,
+        {{ focus_condition_sample(['ServiceCategory', 'ServiceSubcategory']) }} as service_subcategory_parent__raw
+    from parents_joined
 ),
 
 final as (

@@ -19,6 +19,7 @@ GENERATED_SEEDS = [
     "focus_allowed_values.csv",
     "focus_column_aliases.csv",
     "focus_column_fills.csv",
+    "service_subcategory_parents.csv",
     "iso4217_currencies.csv",
 ]
 

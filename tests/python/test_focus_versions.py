@@ -343,3 +343,64 @@ def test_focus_charges_is_one_schema_with_provider_columns_filled_and_engine_typ
     assert starts == [(datetime(2025, 3, 1, tzinfo=UTC),)]
     assert query(cycle, "select distinct Tags->>'team' from marts.focus_charges where Tags is not null") == [("web",)]
 
+
+
+# One file per conditional rule, each breaking only it (FOCUS 1.3 columns; columns.csv notes).
+CONDITIONAL_DEFECTS = {
+    "commitment_discount_nulls": (
+        "CommitmentDiscountStatus",
+        {"CommitmentDiscountId": "", "CommitmentDiscountCategory": "", "CommitmentDiscountStatus": "Used"},
+    ),
+    "capacity_reservation_nulls": (
+        "CapacityReservationStatus",
+        {"CapacityReservationId": "cr-1", "CapacityReservationStatus": ""},
+    ),
+    "tax_pricing_nulls": (
+        "PricingQuantity",
+        {"ChargeCategory": "Tax", "ChargeFrequency": "One-Time", "PricingUnit": ""},
+    ),
+    "key_value_format": ("Tags", {"Tags": '{"team": {"name": "web"}}'}),
+    "service_subcategory_parent": ("ServiceSubcategory", {"ServiceSubcategory": "Relational Databases"}),
+}
+# The same columns, filled as the conditions require: accepted in every profile.
+CONDITIONAL_VALID = {
+    "CommitmentDiscountId": "cd-1", "CommitmentDiscountCategory": "Spend", "CommitmentDiscountStatus": "Used",
+    "CapacityReservationId": "", "CapacityReservationStatus": "",
+    "Tags": '{"team": "web", "billable": true}', "ServiceSubcategory": "Virtual Machines",
+}  # fmt: skip
+
+
+def conditional_file(changes: dict[str, str]) -> str:
+    return version_file("1.3", CONDITIONAL_VALID | changes)
+
+
+@pytest.fixture(scope="module")
+def conditional_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, FileVerdict]]:
+    files = {f"{rule}.csv": conditional_file(changes) for rule, (_, changes) in CONDITIONAL_DEFECTS.items()}
+    files["valid.csv"] = conditional_file({})
+    return {
+        profile: validated(tmp_path_factory.mktemp(profile), files, profile) for profile in ("any", "focus-1.3")
+    }
+
+
+@pytest.mark.parametrize("rule", list(CONDITIONAL_DEFECTS))
+def test_each_conditional_rule_is_an_error_in_strict_and_a_warning_in_any(
+    conditional_verdicts: dict[str, dict[str, FileVerdict]], rule: str
+) -> None:
+    column = CONDITIONAL_DEFECTS[rule][0]
+    strict = conditional_verdicts["focus-1.3"][f"{rule}.csv"]
+    assert strict.status == "rejected"
+    assert issues(strict, "error") == {(rule, column)}
+    assert all(issue.how_to_fix for issue in strict.issues)
+    lenient = conditional_verdicts["any"][f"{rule}.csv"]
+    assert lenient.status == "accepted", lenient.first_error
+    assert (rule, column) in issues(lenient, "warning")
+
+
+def test_a_file_meeting_the_conditions_is_accepted_by_both(
+    conditional_verdicts: dict[str, dict[str, FileVerdict]],
+) -> None:
+    for profile in ("any", "focus-1.3"):
+        verdict = conditional_verdicts[profile]["valid.csv"]
+        assert verdict.status == "accepted", verdict.first_error
+        assert not {rule for rule, _ in issues(verdict, "warning")} & set(CONDITIONAL_DEFECTS)
