@@ -166,7 +166,8 @@ def render_text(verdicts: list[FileVerdict]) -> str:
             lines.append(f"  first error: {verdict.first_error}")
         for number, issue in enumerate(errors + warnings):
             where = f" {issue.column}" if issue.column else ""
-            lines.append(f"  {issue.severity} {issue.rule}{where}: {_samples_text(issue)}")
+            detail = _samples_text(issue)
+            lines.append(f"  {issue.severity} {issue.rule}{where}" + (f": {detail}" if detail else ""))
             following = (errors + warnings)[number + 1 : number + 2]
             # Issues of one rule with the same fix (many missing columns) print it once, after the last.
             if not following or (following[0].rule, following[0].how_to_fix) != (issue.rule, issue.how_to_fix):
