@@ -15,7 +15,7 @@ from pathlib import Path
 from loader.errors import ConfigError
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-VALIDATION_PROFILES = ("any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3")
+VALIDATION_PROFILES = ("any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4")
 DEFAULT_DATABASE = Path("focus.duckdb")
 DEFAULT_LOOKBACK_MONTHS = 2
 # DuckDB's memory limit for every connection of a run (reading, loading, dbt build; profiles.yml's default

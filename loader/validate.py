@@ -43,11 +43,21 @@ class FileVerdict:
     status: str  # accepted | rejected
     rows: int | None
     first_error: str | None
+    focus_versions: list[str] | None = None  # as the header shows it, newest first; None when unreadable
+    error_count: int = 0  # issues (cells, rows, file-level), counted as marts.file_validation counts them
+    warning_count: int = 0
     issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def versions_text(self) -> str:
+        if self.focus_versions is None:
+            return "FOCUS version unknown"
+        return f"FOCUS {', '.join(self.focus_versions)}" if self.focus_versions else "no single FOCUS version"
 
     def as_dict(self) -> dict[str, object]:
         return {
             "path": self.path, "month": self.month, "status": self.status, "rows": self.rows,
+            "focus_versions": self.focus_versions, "errors": self.error_count, "warnings": self.warning_count,
             "first_error": self.first_error,
             "issues": [
                 {"rule": i.rule, "severity": i.severity, "column": i.column, "count": i.count,
@@ -89,11 +99,12 @@ def _lay_out(paths: list[Path], month: str | None, root: Path) -> dict[str, Path
 def _verdicts(database: Path, originals: dict[str, Path]) -> list[FileVerdict]:
     with state.connect(database) as connection:
         files = connection.execute(
-            "select key, billing_month, status, row_count, first_error from marts.file_validation order by key"
+            "select key, billing_month, status, row_count, first_error, focus_versions, error_count, warning_count"
+            " from marts.file_validation order by key"
         ).fetchall()
         issues = connection.execute(
             """
-            select e.key, e.rule, e.severity, r.scope, e.column_name, e.error_count, r.how_to_fix,
+            select e.key, e.rule, e.severity, r.scope, e.column_name, e.error_count, e.how_to_fix,
                    e.sample_1_row_number, e.sample_1_value, e.sample_2_row_number, e.sample_2_value,
                    e.sample_3_row_number, e.sample_3_value, e.sample_4_row_number, e.sample_4_value,
                    e.sample_5_row_number, e.sample_5_value
@@ -103,9 +114,12 @@ def _verdicts(database: Path, originals: dict[str, Path]) -> list[FileVerdict]:
             """
         ).fetchall()
     verdicts = {
-        key: FileVerdict(str(originals[key]), month, status, rows, first_error)
-        for key, month, status, rows, first_error in files
-    }
+        key: FileVerdict(
+            str(originals[key]), month, status, rows, first_error,
+            None if versions is None else [v for v in versions.split(", ") if v != "none"], errors or 0, warnings or 0,
+        )
+        for key, month, status, rows, first_error, versions, errors, warnings in files
+    }  # fmt: skip
     for key, rule, severity, scope, column, count, how_to_fix, *samples in issues:
         pairs = [(samples[i], samples[i + 1]) for i in range(0, len(samples), 2) if samples[i : i + 2] != [None, None]]
         verdicts[key].issues.append(Issue(rule, severity, scope, column, count, pairs, how_to_fix))
@@ -169,15 +183,19 @@ def render_text(verdicts: list[FileVerdict]) -> str:
         warnings = [i for i in verdict.issues if i.severity == "warning"]
         rows = "unreadable" if verdict.rows is None else f"{verdict.rows:,} rows"
         lines.append(
-            f"{verdict.status.upper():<8} {verdict.path}  (month {verdict.month}, {rows}, "
-            f"{len(errors)} rule(s) failed, {len(warnings)} warning(s))"
+            f"{verdict.status.upper():<8} {verdict.path}  (month {verdict.month}, {verdict.versions_text}, {rows}, "
+            f"{verdict.error_count:,} error(s) in {len(errors)} rule(s), {verdict.warning_count:,} warning(s))"
         )
         if verdict.first_error:
             lines.append(f"  first error: {verdict.first_error}")
-        for issue in errors + warnings:
+        for number, issue in enumerate(errors + warnings):
             where = f" {issue.column}" if issue.column else ""
-            lines.append(f"  {issue.severity} {issue.rule}{where}: {_samples_text(issue)}")
-            lines.append(f"      how to fix: {issue.how_to_fix}")
+            detail = _samples_text(issue)
+            lines.append(f"  {issue.severity} {issue.rule}{where}" + (f": {detail}" if detail else ""))
+            following = (errors + warnings)[number + 1 : number + 2]
+            # Issues of one rule with the same fix (many missing columns) print it once, after the last.
+            if not following or (following[0].rule, following[0].how_to_fix) != (issue.rule, issue.how_to_fix):
+                lines.append(f"      how to fix: {issue.how_to_fix}")
     rejected = sum(v.status == "rejected" for v in verdicts)
     lines.append(f"{len(verdicts) - rejected} accepted, {rejected} rejected")
     return "\n".join(lines)
@@ -197,6 +215,9 @@ def render_junit(verdicts: list[FileVerdict]) -> str:
     )
     for verdict in verdicts:
         case = ElementTree.SubElement(suite, "testcase", classname=f"focus.{verdict.month}", name=verdict.path)
+        properties = ElementTree.SubElement(case, "properties")
+        versions = ", ".join(verdict.focus_versions or [])
+        ElementTree.SubElement(properties, "property", name="focus_versions", value=versions)
         if verdict.status == "rejected":
             failure = ElementTree.SubElement(case, "failure", message=verdict.first_error or "rejected")
             failure.text = "\n".join(

@@ -16,6 +16,8 @@ accepted_files as (
         and files.key = file_verdicts.key
         and files.etag = file_verdicts.etag
     where file_verdicts.status = 'accepted'
+        {#- Charges come from Cost and Usage files; ContractCommitment files feed contract_commitments. #}
+        and files.dataset = 'CostAndUsage'
 ),
 
 final as (

@@ -9,7 +9,7 @@
     alias) are stored: every stored column costs a write per row, and the others are null in every
     row, which the view adds. A column that appears later is appended (on_schema_change), null for
     the rows already here, whose files did not carry it. #}
-{%- set focus_columns = focus_column_specs() -%}
+{%- set focus_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}
 {%- set raw_columns = relation_column_names(source('raw', 'focus_rows')) -%}
 {%- set carried_ids = [] -%}
 {%- for column in focus_columns -%}
@@ -17,11 +17,12 @@
         {%- do carried_ids.append(column.column_id) -%}
     {%- endif -%}
 {%- endfor -%}
-{#- ProviderName and ServiceProviderName fill each other (FOCUS 1.3 renamed the first to the second). #}
-{%- set provider_ids = ['ProviderName', 'ServiceProviderName'] -%}
-{%- if provider_ids | select('in', carried_ids) | list -%}
-    {%- do carried_ids.extend(provider_ids) -%}
-{%- endif -%}
+{#- Columns the spec's migration guidance makes equivalent fill each other (seed focus_column_fills:
+    ProviderName and ServiceProviderName both ways, PublisherName from ServiceProviderName). #}
+{%- set column_fills = focus_reference()['focus_column_fills'] -%}
+{%- for fill in column_fills if fill.filled_from in carried_ids and fill.column_id not in carried_ids -%}
+    {%- do carried_ids.append(fill.column_id) -%}
+{%- endfor -%}
 {%- set stored_columns = focus_columns | selectattr('column_id', 'in', carried_ids) | list -%}
 {%- set enumerated_columns = stored_columns | selectattr('enumerated_profiles') | list -%}
 
@@ -57,7 +58,7 @@ rows_to_add as (
         focus_rows.data_source_id,
         focus_rows.key,
         {%- for column in stored_columns %}
-        {{ focus_null_literals_removed(focus_source_value(column, 'focus_rows', 'files_to_add')) }}
+        {{ focus_null_literals_removed(focus_source_value(column, 'focus_rows', 'files_to_add'), 'files_to_add.is_lenient') }}
             as {{ column.column_key }}__text,
         {%- endfor %}
         focus_rows.billing_month
@@ -93,13 +94,14 @@ final as (
         data_source_id,
         key,
         {%- for column in stored_columns %}
-        {%- if column.column_id == 'ProviderName' %}
-        coalesce(provider_name, service_provider_name) as provider_name,
-        {%- elif column.column_id == 'ServiceProviderName' %}
-        coalesce(service_provider_name, provider_name) as service_provider_name,
-        {%- else %}
-        {{ column.column_key }},
-        {%- endif %}
+        {%- set sources = column_fills | selectattr('column_id', 'equalto', column.column_id)
+            | map(attribute='filled_from') | select('in', carried_ids) | list %}
+        {%- set value_keys = [column.column_key] %}
+        {%- for source_column in stored_columns if source_column.column_id in sources %}
+            {%- do value_keys.append(source_column.column_key) %}
+        {%- endfor %}
+        {%- set value = 'coalesce(' ~ value_keys | join(', ') ~ ')' if value_keys | length > 1 else column.column_key %}
+        {{ focus_stored_value(column, value) }} as {{ column.column_key }},
         {%- endfor %}
         billing_month
     from values_typed

@@ -28,7 +28,8 @@ file_focus_columns as (
         loaded_files.profile,
         focus_columns.column_id,
         focus_columns.column_key,
-        coalesce(profile_columns.is_required, false) as is_required
+        coalesce(profile_columns.is_required, false) as is_required,
+        profile_columns.requirement
     from loaded_files
     cross join focus_columns
     left join profile_columns
@@ -67,6 +68,7 @@ final as (
         column_id,
         column_key,
         is_required,
+        requirement,
         coalesce(direct_column_key, alias_column_key) as source_key,
         case when direct_column_key is null then alias_header_name end as alias_header_name
     from headers_matched

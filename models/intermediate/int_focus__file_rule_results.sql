@@ -14,6 +14,24 @@ rules as (
     select * from {{ ref('validation_rules') }}
 ),
 
+loaded_files as (
+    select * from {{ ref('int_focus__loaded_files') }}
+),
+
+allowed_values as (
+    select * from {{ ref('focus_allowed_values') }}
+),
+
+{#- allowed_value's fix lists the canonical values of the file's profile for that column. #}
+allowed_values_listed as (
+    select
+        profile,
+        column_id,
+        {{ dbt.listagg('canonical_value', "', '", 'order by canonical_value') }} as allowed_value_list
+    from (select distinct profile, column_id, canonical_value from allowed_values) as canonical_values
+    group by profile, column_id
+),
+
 row_issues_found as (
     select
         data_source_id,
@@ -60,12 +78,31 @@ issues_combined as (
 final as (
     select
         issues_combined.*,
-        rules.severity,
+        {#- Profile `any` reports some rules as warnings that reject a file in the strict profiles. #}
+        case when loaded_files.is_lenient then rules.severity_in_any else rules.severity end as severity,
         rules.rule_order,
-        rules.message_template
+        rules.message_template,
+        case
+            when allowed_values_listed.allowed_value_list is not null
+                then {{ dbt.concat([
+                    'rules.how_to_fix', "' Allowed in '", 'loaded_files.profile', "': '",
+                    'allowed_values_listed.allowed_value_list', "'.'",
+                ]) }}
+            else rules.how_to_fix
+        end as how_to_fix
     from issues_combined
-    inner join rules
+    {#- A left join: an issue whose rule is missing from the catalogue keeps its row, with a null
+        severity that fails this model's not_null test instead of vanishing. #}
+    left join rules
         on issues_combined.rule = rules.rule
+    left join loaded_files
+        on issues_combined.data_source_id = loaded_files.data_source_id
+        and issues_combined.key = loaded_files.key
+        and issues_combined.etag = loaded_files.etag
+    left join allowed_values_listed
+        on issues_combined.rule = 'allowed_value'
+        and loaded_files.profile = allowed_values_listed.profile
+        and issues_combined.column_name = allowed_values_listed.column_id
 )
 
 select * from final

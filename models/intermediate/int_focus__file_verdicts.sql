@@ -8,6 +8,10 @@ rule_results as (
     select * from {{ ref('int_focus__file_rule_results') }}
 ),
 
+file_versions as (
+    select * from {{ ref('int_focus__file_versions') }}
+),
+
 issues_counted as (
     select
         data_source_id,
@@ -75,7 +79,9 @@ verdicts as (
         case
             when files.status in ('loaded', 'rejected') then coalesce(issues_counted.warning_count, 0)
         end as warning_count,
-        first_errors.first_error
+        first_errors.first_error,
+        file_versions.dataset,
+        file_versions.focus_versions
     from files
     left join issues_counted
         on files.data_source_id = issues_counted.data_source_id
@@ -85,6 +91,10 @@ verdicts as (
         on files.data_source_id = first_errors.data_source_id
         and files.key = first_errors.key
         and files.etag = first_errors.etag
+    left join file_versions
+        on files.data_source_id = file_versions.data_source_id
+        and files.key = file_versions.key
+        and files.etag = file_versions.etag
 ),
 
 final as (

@@ -12,6 +12,18 @@ profiles as (
     select * from {{ ref('validation_profiles') }}
 ),
 
+file_columns as (
+    select * from {{ ref('stg_focus__file_columns') }}
+),
+
+focus_columns as (
+    select * from {{ ref('focus_columns') }}
+),
+
+column_aliases as (
+    select * from {{ ref('focus_column_aliases') }}
+),
+
 loaded_files as (
     select
         data_source_id,
@@ -25,19 +37,63 @@ loaded_files as (
     where status = 'loaded'
 ),
 
-profiles_assigned as (
+{#- A file's dataset is told by its header: the dataset most of its FOCUS columns belong to (a column
+    both datasets define, BillingCurrency, and header aliases count for Cost and Usage); none when the
+    header has no FOCUS column. #}
+header_columns_counted as (
     select
-        loaded_files.data_source_id,
-        loaded_files.key,
-        loaded_files.etag,
-        loaded_files.run_id,
-        loaded_files.billing_month,
-        loaded_files.billing_month_start,
-        loaded_files.row_count,
-        coalesce(data_sources.profile, 'any') as profile
+        file_columns.data_source_id,
+        file_columns.key,
+        file_columns.etag,
+        count(case when focus_columns.dataset = 'CostAndUsage' or column_aliases.alias_name is not null then 1 end)
+            as cost_and_usage_columns,
+        count(case when focus_columns.dataset = 'ContractCommitment' then 1 end) as contract_commitment_columns
+    from file_columns
+    left join focus_columns
+        on file_columns.column_name = focus_columns.column_id
+    left join (select distinct alias_name from column_aliases) as column_aliases
+        on file_columns.column_name = column_aliases.alias_name
+    group by file_columns.data_source_id, file_columns.key, file_columns.etag
+),
+
+datasets_detected as (
+    select
+        loaded_files.*,
+        coalesce(data_sources.profile, 'any') as source_profile,
+        case
+            when header_columns_counted.contract_commitment_columns > header_columns_counted.cost_and_usage_columns
+                then 'ContractCommitment'
+            when header_columns_counted.cost_and_usage_columns > 0 then 'CostAndUsage'
+        end as dataset
     from loaded_files
     left join data_sources
         on loaded_files.data_source_id = data_sources.data_source_id
+    left join header_columns_counted
+        on loaded_files.data_source_id = header_columns_counted.data_source_id
+        and loaded_files.key = header_columns_counted.key
+        and loaded_files.etag = header_columns_counted.etag
+),
+
+{#- The dataset's variant of the data source's profile (any/ContractCommitment, ...). A file of no
+    dataset, or of one its profile's FOCUS version does not have (ContractCommitment before 1.3), keeps
+    the data source's profile with is_dataset_known false: int_focus__file_issues reports it once. #}
+profiles_assigned as (
+    select
+        datasets_detected.data_source_id,
+        datasets_detected.key,
+        datasets_detected.etag,
+        datasets_detected.run_id,
+        datasets_detected.billing_month,
+        datasets_detected.billing_month_start,
+        datasets_detected.row_count,
+        coalesce(dataset_profiles.profile, datasets_detected.source_profile) as profile,
+        datasets_detected.source_profile,
+        datasets_detected.dataset,
+        dataset_profiles.profile is not null as is_dataset_known
+    from datasets_detected
+    left join profiles as dataset_profiles
+        on datasets_detected.source_profile = dataset_profiles.base_profile
+        and datasets_detected.dataset = dataset_profiles.dataset
 ),
 
 validations_identified as (

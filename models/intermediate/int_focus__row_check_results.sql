@@ -6,8 +6,9 @@
     validations are deleted first (pre-hook, see _intermediate.yml). Every check gets a row, with
     issue_count 0 when clean, so that a clean file is known as checked and never read again. #}
 {%- set sample_size = validation_sample_size() -%}
+{%- set checks = focus_checks() -%}
 {%- set check_rules = [] -%}
-{%- for check in focus_checks() -%}
+{%- for check in checks -%}
     {%- for rule in check.rules -%}
         {%- do check_rules.append({
             'check': check.name, 'rule': rule, 'column_id': check.column_id, 'name': check.name ~ '__' ~ rule,
@@ -53,6 +54,12 @@ issues_counted as (
         validation_id,
         count(*) as rows_checked,
         max(source_row_number) as last_row_number,
+        {#- Rows with an issue code that no check_rule counts: test assert_every_issue_code_is_counted. #}
+        count(case when
+            {%- for check in checks %}
+            {{ check.name }}__issue not in ('{{ check.rules | join("', '") }}'){% if not loop.last %} or{% endif %}
+            {%- endfor %}
+            then 1 end) as uncounted_issue_count,
         {%- for check_rule in check_rules %}
         {%- set condition = check_rule.check ~ "__issue = '" ~ check_rule.rule ~ "'" %}
         {%- set samples = first_issue_samples(
@@ -102,7 +109,8 @@ results_unpivoted as (
         end as {{ samples }},
         {%- endfor %}
         coalesce(issues_counted.rows_checked, 0) as rows_checked,
-        issues_counted.last_row_number
+        issues_counted.last_row_number,
+        coalesce(issues_counted.uncounted_issue_count, 0) as uncounted_issue_count
     from files_to_check
     cross join check_rules
     left join issues_counted
@@ -124,7 +132,8 @@ final as (
         {{ issue_sample('sample_values', rank) }} as sample_{{ rank }}_value,
         {%- endfor %}
         rows_checked,
-        last_row_number
+        last_row_number,
+        uncounted_issue_count
     from results_unpivoted
 )
 

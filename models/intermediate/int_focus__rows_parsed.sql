@@ -28,6 +28,10 @@ currencies as (
     select * from {{ ref('iso4217_currencies') }}
 ),
 
+subcategory_parents as (
+    select * from {{ ref('service_subcategory_parents') }}
+),
+
 rows_with_file_context as (
     select
         focus_rows.data_source_id,
@@ -53,7 +57,7 @@ nulls_normalized as (
     select
         *,
         {%- for column in focus_columns %}
-        {{ focus_null_literals_removed(column.column_key ~ '__raw') }} as {{ column.column_key }}__text{% if not loop.last %},{% endif %}
+        {{ focus_null_literals_removed(column.column_key ~ '__raw', 'is_lenient') }} as {{ column.column_key }}__text{% if not loop.last %},{% endif %}
         {%- endfor %}
     from rows_with_file_context
 ),
@@ -100,9 +104,11 @@ values_parsed as (
         {%- set typed_value = focus_typed_value(column, text, column.column_key ~ '__canonical') %}
         {%- if column.data_type == 'Decimal' %}
         case
-            when {{ column.column_key }}__form in ('focus', 'lenient') and {{ focus_decimal_fits(text) }}
+            when {{ column.column_key }}__form in ('focus', 'lenient') and {{ focus_decimal_fits(text, 'integer') }}
                 then {{ typed_value }}
-        end as {{ column.column_key }}__value{% if not loop.last %},{% endif %}
+        end as {{ column.column_key }}__value,
+        {#- More decimals than the type holds: the cast rounded the value (half away from zero). #}
+        not {{ focus_decimal_fits(text, 'scale') }} as {{ column.column_key }}__is_rounded{% if not loop.last %},{% endif %}
         {%- elif column.data_type == 'Date/Time' %}
         case
             when {{ column.column_key }}__form in ('focus', 'lenient') then {{ typed_value }}
@@ -127,34 +133,48 @@ cells_checked as (
             when {{ key }}__text is null then
                 case
                     when {{ key }}__is_present and {{ profile_in('profile', column.not_null_profiles) }}
-                        then 'not_null'
+                        then {{ focus_rule('not_null') }}
+                    when {{ key }}__raw <> '' and {{ key }}__raw <> 'NULL' then {{ focus_rule('lenient_null') }}
                 end
             {%- if column.data_type in ('Decimal', 'Date/Time') %}
             {%- set format_rule = 'decimal_format' if column.data_type == 'Decimal' else 'datetime_format' %}
             {%- set lenient_rule = 'lenient_number' if column.data_type == 'Decimal' else 'lenient_datetime' %}
             {#- A value is only parsed from a well-formed text that fits its type. #}
             when {{ key }}__value is null or ({{ key }}__form = 'lenient' and not is_lenient)
-                then '{{ format_rule }}'
-            when {{ key }}__form = 'lenient' then '{{ lenient_rule }}'
+                then {{ focus_rule(format_rule) }}
+            when {{ key }}__form = 'lenient' then {{ focus_rule(lenient_rule) }}
+            {%- if column.data_type == 'Decimal' %}
+            when {{ key }}__is_rounded then {{ focus_rule('rounded_number') }}
+            {%- endif %}
             {%- elif column.data_type == 'JSON' %}
-            when {{ key }}__value is null then 'json_format'
+            when {{ key }}__value is null then {{ focus_rule('json_format') }}
             {%- endif %}
             {%- if column.enumerated_profiles %}
             when {{ profile_in('profile', column.enumerated_profiles) }}
                 and {{ key }}__canonical is null
-                then 'allowed_value'
+                then {{ focus_rule('allowed_value') }}
             when {{ profile_in('profile', column.enumerated_profiles) }}
                 and {{ key }}__canonical <> {{ key }}__text
-                then 'lenient_value'
+                then {{ focus_rule('lenient_value') }}
             {%- endif %}
             {%- if column.currency_profiles %}
             when {{ profile_in('profile', column.currency_profiles) }}
                 and {{ key }}__currency_code is null
-                then 'currency_code'
+                then {{ focus_rule('currency_code') }}
             {%- endif %}
         end as {{ key }}__issue{% if not loop.last %},{% endif %}
         {%- endfor %}
     from values_parsed
+),
+
+parents_joined as (
+    select
+        cells_checked.*,
+        subcategory_parents.service_category as subcategory_parent__category
+    from cells_checked
+    left join subcategory_parents
+        on cells_checked.profile = subcategory_parents.profile
+        and cells_checked.service_subcategory__value = subcategory_parents.service_subcategory
 ),
 
 row_rules_checked as (
@@ -167,18 +187,70 @@ row_rules_checked as (
             when charge_class__value = 'Correction'
                 and {{ dbt.date_trunc('month', 'billing_period_start__value') }} = billing_month_start
                 then null
-            else 'folder_month'
+            else {{ focus_rule('folder_month') }}
         end as folder_month__issue,
         charge_period_start__raw as folder_month__raw,
         case
-            when charge_period_end__value <= charge_period_start__value then 'period_order'
+            when charge_period_end__value <= charge_period_start__value then {{ focus_rule('period_order') }}
         end as charge_period_order__issue,
         charge_period_end__raw as charge_period_order__raw,
         case
-            when billing_period_end__value <= billing_period_start__value then 'period_order'
+            when billing_period_end__value <= billing_period_start__value then {{ focus_rule('period_order') }}
         end as billing_period_order__issue,
-        billing_period_end__raw as billing_period_order__raw
-    from cells_checked
+        billing_period_end__raw as billing_period_order__raw,
+        {#- FOCUS conditional rules between columns (columns.csv notes), checked on the values that
+            passed their own checks. Category and status: null when CommitmentDiscountId is null; the
+            category not null when it is not, the status not null when it is not and ChargeCategory
+            is Usage. #}
+        case
+            when commitment_discount_category__is_present and commitment_discount_id__value is null
+                and commitment_discount_category__value is not null then {{ focus_rule('commitment_discount_nulls') }}
+            when commitment_discount_category__is_present and commitment_discount_id__value is not null
+                and commitment_discount_category__value is null then {{ focus_rule('commitment_discount_nulls') }}
+        end as commitment_discount_category_condition__issue,
+        {{ focus_condition_sample(['CommitmentDiscountId', 'CommitmentDiscountCategory']) }}
+            as commitment_discount_category_condition__raw,
+        case
+            when commitment_discount_status__is_present and commitment_discount_id__value is null
+                and commitment_discount_status__value is not null then {{ focus_rule('commitment_discount_nulls') }}
+            when commitment_discount_status__is_present and commitment_discount_id__value is not null
+                and charge_category__value = 'Usage'
+                and commitment_discount_status__value is null then {{ focus_rule('commitment_discount_nulls') }}
+        end as commitment_discount_status_condition__issue,
+        {{ focus_condition_sample(['CommitmentDiscountId', 'ChargeCategory', 'CommitmentDiscountStatus']) }}
+            as commitment_discount_status_condition__raw,
+        case
+            when capacity_reservation_status__is_present and capacity_reservation_id__value is null
+                and capacity_reservation_status__value is not null then {{ focus_rule('capacity_reservation_nulls') }}
+            when capacity_reservation_status__is_present and capacity_reservation_id__value is not null
+                and charge_category__value = 'Usage'
+                and capacity_reservation_status__value is null then {{ focus_rule('capacity_reservation_nulls') }}
+        end as capacity_reservation_status_condition__issue,
+        {{ focus_condition_sample(['CapacityReservationId', 'ChargeCategory', 'CapacityReservationStatus']) }}
+            as capacity_reservation_status_condition__raw,
+        {#- Taxes are not priced per unit: PricingQuantity, PricingUnit, PricingCategory null. #}
+        {%- for column_id in ['PricingQuantity', 'PricingUnit', 'PricingCategory'] %}
+        {%- set key = (focus_columns | selectattr('column_id', 'equalto', column_id) | first).column_key %}
+        case
+            when charge_category__value = 'Tax' and {{ key }}__value is not null then {{ focus_rule('tax_pricing_nulls') }}
+        end as {{ key }}_tax__issue,
+        {{ focus_condition_sample(['ChargeCategory', column_id]) }} as {{ key }}_tax__raw,
+        {%- endfor %}
+        {#- Key-Value Format: Tags' values are strings, numbers, booleans or null, never objects or arrays. #}
+        case
+            when tags__value is not null and not {{ json_object_is_flat('tags__value') }}
+                then {{ focus_rule('key_value_format') }}
+        end as tags_key_value__issue,
+        tags__raw as tags_key_value__raw,
+        {#- Each ServiceSubcategory has one parent ServiceCategory (of the profile's version). #}
+        case
+            when service_subcategory__canonical is not null and service_category__value is not null
+                and service_subcategory__issue is null and service_category__issue is null
+                and subcategory_parent__category is distinct from service_category__value
+                then {{ focus_rule('service_subcategory_parent') }}
+        end as service_subcategory_parent__issue,
+        {{ focus_condition_sample(['ServiceCategory', 'ServiceSubcategory']) }} as service_subcategory_parent__raw
+    from parents_joined
 ),
 
 final as (
@@ -195,7 +267,14 @@ final as (
         {%- endfor %}
         {%- for check in checks %}
         {{ check.name }}__issue,
-        case when {{ check.name }}__issue is not null then {{ check.name }}__raw end as {{ check.name }}__issue_value,
+        case
+            {%- if 'lenient_value' in check.rules %}
+            {#- The sample says which canonical spelling was stored for the text. #}
+            when {{ check.name }}__issue = 'lenient_value'
+                then {{ dbt.concat([check.name ~ '__raw', "' -> '", check.name ~ '__canonical']) }}
+            {%- endif %}
+            when {{ check.name }}__issue is not null then {{ check.name }}__raw
+        end as {{ check.name }}__issue_value,
         {%- endfor %}
         coalesce(
             {%- for check in checks %}

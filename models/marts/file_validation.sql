@@ -11,6 +11,8 @@ final as (
         etag,
         billing_month,
         status,
+        dataset,
+        focus_versions,
         row_count,
         error_count,
         warning_count,

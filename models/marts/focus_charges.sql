@@ -3,7 +3,7 @@
 -- depends_on: {{ ref('focus_column_aliases') }}
 {# A view: int_focus__charges stores the rows, typed and incrementally, in the columns some file carried;
     this names them and adds the other FOCUS columns as typed nulls. #}
-{%- set focus_columns = focus_column_specs() -%}
+{%- set focus_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}
 {%- set stored_columns = relation_column_names(ref('int_focus__charges')) -%}
 
 with
@@ -15,7 +15,7 @@ charges as (
 final as (
     select
         {%- for column in focus_columns %}
-        {{ source_column_or_null('charges', column.column_key, stored_columns, focus_value_type(column)) }}
+        {{ source_column_or_null('charges', column.column_key, stored_columns, focus_stored_type(column)) }}
             as {{ column.column_id }},
         {%- endfor %}
         charges.data_source_id as x_DataSourceId,

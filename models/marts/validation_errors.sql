@@ -17,8 +17,9 @@ final as (
         issue_count as error_count,
         {%- for rank in range(1, sample_size + 1) %}
         sample_{{ rank }}_row_number,
-        sample_{{ rank }}_value{% if not loop.last %},{% endif %}
+        sample_{{ rank }}_value,
         {%- endfor %}
+        how_to_fix
     from rule_results
 )
 

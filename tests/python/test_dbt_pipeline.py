@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -278,7 +278,7 @@ def test_doc_example_is_accepted_with_canonical_values(warehouse: Warehouse) -> 
     ]
     assert [row[4] for row in rows] == [Decimal("150"), Decimal("0.5"), Decimal("-25")]
     assert [row[5] for row in rows] == [Decimal("180"), None, None]
-    assert {(row[6], row[7], row[8]) for row in rows} == {(datetime(2025, 3, 1), "2025-03", None)}
+    assert {(row[6], row[7], row[8]) for row in rows} == {(datetime(2025, 3, 1, tzinfo=UTC), "2025-03", None)}
 
 
 def test_focus_sample_is_accepted_exactly(warehouse: Warehouse) -> None:
@@ -382,7 +382,7 @@ def test_good_files_beside_broken_ones_are_accepted(warehouse: Warehouse) -> Non
     ) == [("2025-03/correction.csv", "accepted", 0), ("2025-03/good.csv", "accepted", 0)]
     assert warehouse.query(
         "select ChargeClass, ChargePeriodStart from marts.focus_charges where ChargeClass is not null"
-    ) == [("Correction", datetime(2025, 2, 10))]
+    ) == [("Correction", datetime(2025, 2, 10, tzinfo=UTC))]
 
 
 def test_strict_profile_rejects_what_any_accepts(warehouse: Warehouse) -> None:
@@ -399,7 +399,9 @@ def test_strict_profile_rejects_what_any_accepts(warehouse: Warehouse) -> None:
     assert ("required_column", "ProviderName", None) in errors
     # ListCost may be null in `any`, never in FOCUS 1.0.
     assert ("not_null", "ListCost", "") in errors
-    assert {rule for rule, _, _ in errors} == {"allowed_value", "not_null", "required_column"}
+    # Strict profiles read no alias: the `Provider` header is a column FOCUS does not define.
+    assert ("unknown_column", "Provider", " (it resembles the FOCUS column ProviderName)") in errors
+    assert {rule for rule, _, _ in errors} == {"allowed_value", "not_null", "required_column", "unknown_column"}
 
 
 def test_costs_monthly_totals_equal_focus_charges_per_currency(warehouse: Warehouse) -> None:

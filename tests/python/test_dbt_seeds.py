@@ -18,6 +18,8 @@ GENERATED_SEEDS = [
     "focus_profile_columns.csv",
     "focus_allowed_values.csv",
     "focus_column_aliases.csv",
+    "focus_column_fills.csv",
+    "service_subcategory_parents.csv",
     "iso4217_currencies.csv",
 ]
 
@@ -42,7 +44,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generator = load_generator()
     seeds_dir = tmp_path_factory.mktemp("seeds")
-    generator.generate(generator.DEFAULT_SPEC_DIR, seeds_dir)
+    generator.generate(generator.DEFAULT_SPEC_DIR, seeds_dir, seeds_dir)
     return seeds_dir
 
 
@@ -51,17 +53,27 @@ def test_committed_seed_matches_generator(generated: Path, name: str) -> None:
     assert (SEEDS_DIR / name).read_text(encoding="utf-8") == (generated / name).read_text(encoding="utf-8")
 
 
+def test_committed_reference_macro_matches_generator(generated: Path) -> None:
+    """The macro the models read their column and rule lists from carries the committed seeds and catalogue."""
+    committed = REPO_ROOT / "macros" / "focus_reference.sql"
+    assert committed.read_text(encoding="utf-8") == (generated / "focus_reference.sql").read_text(encoding="utf-8")
+
+
 def test_profile_any_requires_the_fifteen_columns_of_the_issue(generated: Path) -> None:
     rows = [row for row in read_rows(generated / "focus_profile_columns.csv") if row["profile"] == "any"]
     required = {row["column_id"] for row in rows if row["is_required"] == "true"}
     not_null = {row["column_id"] for row in rows if row["is_nullable"] == "false"}
-    assert len(rows) == 65
+    assert len(rows) == 67
     assert required == {
         "BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd",
         "ChargeCategory", "ChargeFrequency", "ChargePeriodStart", "ChargePeriodEnd", "EffectiveCost",
-        "ListCost", "ProviderName", "ResourceId", "ServiceCategory", "ServiceName",
+        "ListCost", "ProviderName", "ResourceId", "ServiceCategory", "ServiceName", "ServiceProviderName",
     }  # fmt: skip
     assert not_null == required - {"ListCost", "ResourceId"}
+    # One provider requirement, met by the 1.3+ column or the deprecated one.
+    requirements = {row["column_id"]: row["requirement"] for row in rows if row["is_required"] == "true"}
+    assert requirements["ProviderName"] == requirements["ServiceProviderName"] == "ServiceProviderName"
+    assert requirements["BilledCost"] == "BilledCost"
 
 
 def test_strict_profiles_follow_the_spec_tables(generated: Path) -> None:
@@ -74,8 +86,24 @@ def test_strict_profiles_follow_the_spec_tables(generated: Path) -> None:
     assert rows[("focus-1.0", "BillingAccountName")]["is_required"] == "true"
     assert rows[("focus-1.0", "BillingAccountName")]["is_nullable"] == "true"
     assert ("focus-1.0", "ServiceSubcategory") not in rows
-    assert rows[("focus-1.3", "PricingCurrency")]["is_currency_code"] == "true"
-    assert {profile for profile, _ in rows} == {"any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3"}
+    # Only BillingCurrency must be ISO 4217; PricingCurrency may be a virtual currency (1.2+ Currency Format).
+    assert rows[("focus-1.3", "BillingCurrency")]["is_currency_code"] == "true"
+    assert rows[("focus-1.3", "PricingCurrency")]["is_currency_code"] == "false"
+    assert rows[("any", "PricingCurrency")]["is_currency_code"] == "false"
+    assert {profile for profile, _ in rows} == {
+        "any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4",
+        "any/ContractCommitment", "focus-1.3/ContractCommitment", "focus-1.4/ContractCommitment",
+    }  # fmt: skip
+    # The ContractCommitment dataset: its 13 columns, all Mandatory, as contract_commitment_columns.csv says.
+    commitment = {column for profile, column in rows if profile == "focus-1.3/ContractCommitment"}
+    assert len(commitment) == 13 and "ContractCommitmentId" in commitment
+    assert rows[("focus-1.3/ContractCommitment", "ContractCommitmentCategory")]["is_enumerated"] == "true"
+    assert rows[("focus-1.3/ContractCommitment", "BillingCurrency")]["is_nullable"] == "true"
+    # FOCUS 1.4 removed ProviderName and added InvoiceDetailId and CommitmentProgramEligibilityDetails.
+    assert ("focus-1.4", "ProviderName") not in rows
+    assert rows[("focus-1.4", "ServiceProviderName")]["is_required"] == "true"
+    assert ("focus-1.4", "InvoiceDetailId") in rows
+    assert ("focus-1.4", "CommitmentProgramEligibilityDetails") in rows
 
 
 def test_allowed_values_keep_the_canonical_spelling(generated: Path) -> None:
