@@ -19,7 +19,7 @@ from loader_helpers import query, run_cli
 from loader.cli import main
 from loader.validate import FileVerdict, validate_files
 
-SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "focus-spec"
+SPEC_DIR = Path(__file__).resolve().parents[2] / "reference" / "focus-spec"
 VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
 MONTH = "2025-03"
 

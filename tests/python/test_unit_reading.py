@@ -9,12 +9,12 @@ import pytest
 
 from loader.reading import (
     HEADER_LIMIT_BYTES,
+    CsvReader,
     Lineage,
     ReadOptions,
     UnreadableFile,
     _reason_of_duckdb_error,
     column_key,
-    iter_batches,
     plain_csv,
     read_header,
 )
@@ -74,8 +74,8 @@ def test_the_installed_duckdb_still_says_what_the_mapping_expects(tmp_path: Path
     them fails here, not in a user's run."""
     path = write(tmp_path / "f.csv", content)
     lineage = Lineage("source", "2025-03/f.csv", "etag", "2025-03", "run")
-    with pytest.raises(UnreadableFile) as raised:
-        list(iter_batches(path, ["BilledCost", "ChargeCategory"], lineage, ReadOptions(batch_rows=10)))
+    with pytest.raises(UnreadableFile) as raised, CsvReader(ReadOptions(batch_rows=10)) as reader:
+        list(reader.batches(path, ["BilledCost", "ChargeCategory"], lineage))
     assert raised.value.reason == problem
     assert raised.value.line is not None
 
@@ -83,7 +83,8 @@ def test_the_installed_duckdb_still_says_what_the_mapping_expects(tmp_path: Path
 def test_a_good_file_streams_its_text_and_lineage(tmp_path: Path) -> None:
     path = write(tmp_path / "f.csv", b'BilledCost,Billing Currency\n1.50,USD\n,"a,b"\n')
     lineage = Lineage("source", "2025-03/f.csv", "etag", "2025-03", "run")
-    batches = list(iter_batches(path, read_header(path), lineage, ReadOptions(batch_rows=1)))
+    with CsvReader(ReadOptions(batch_rows=1)) as reader:
+        batches = list(reader.batches(path, read_header(path), lineage))
     rows = [row for batch in batches for row in batch.to_pylist()]
     assert [(row["billed_cost"], row["billing_currency"], row["_ingest_row_number"]) for row in rows] == [
         ("1.50", "USD", 1), ("", "a,b", 2),
