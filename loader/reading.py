@@ -195,37 +195,90 @@ def _reason_of_duckdb_error(message: str) -> UnreadableFile:
     return UnreadableFile(reason, line)
 
 
+ROW_NUMBER_COLUMN = "_ingest_row_number"
+
+
+def lineage_values(lineage: Lineage) -> dict[str, str]:
+    """The lineage columns stamped on every row of a file version (besides its row number)."""
+    return {
+        "_ingest_data_source": lineage.data_source,
+        "_ingest_key": lineage.key,
+        "_ingest_etag": lineage.etag,
+        "_ingest_billing_month": lineage.billing_month,
+        "_ingest_run_id": lineage.run_id,
+    }
+
+
+def _read_csv_sql(column_count: int) -> str:
+    """DuckDB's scan of a plain CSV file: header skipped, columns c0, c1, ... as text, strict parsing."""
+    columns_sql = "{" + ", ".join(f"'c{index}': 'VARCHAR'" for index in range(column_count)) + "}"
+    return (
+        "select * from read_csv($path, header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"strict_mode = true, null_padding = false, auto_detect = false, columns = {columns_sql}, "
+        "nullstr = $null_marker, compression = 'none', max_line_size = $max_line_size, "
+        "buffer_size = $buffer_size)"
+    )
+
+
+def _read_csv_params(path: Path, options: ReadOptions) -> dict[str, object]:
+    return {
+        "path": str(path),
+        "null_marker": _NO_NULL_MARKER,
+        "max_line_size": options.max_record_bytes,
+        "buffer_size": options.read_block_bytes,
+    }
+
+
+def insert_rows(
+    connection: duckdb.DuckDBPyConnection, table: str, path: Path, names: list[str], lineage: Lineage,
+    options: ReadOptions,
+) -> int:  # fmt: skip
+    """Read the file straight into `table` (which has every column), as `iter_batches` yields it; the row count.
+
+    For readers that need no Arrow hand-off (validate): DuckDB scans the file into the table in one
+    statement, so a malformed record inserts nothing. Raises `UnreadableFile` like `iter_batches`.
+    """
+    keys = [column_key(name) for name in names]
+    constant = lineage_values(lineage)
+    targets = ", ".join(f'"{name}"' for name in [*keys, *constant, ROW_NUMBER_COLUMN])
+    values = ", ".join(
+        [f"c{index}" for index in range(len(names))]
+        + [f"${name}" for name in constant]
+        + ["row_number() over ()"]  # streamed in file order: 1 = first data record
+    )
+    statement = (
+        f"insert into {table} ({targets}) select {values} from ({_read_csv_sql(len(names))}) "
+        f"limit {options.max_file_rows + 1}"
+    )
+    try:
+        (rows,) = connection.execute(statement, {**_read_csv_params(path, options), **constant}).fetchone()
+    except duckdb.OutOfMemoryException as error:
+        raise _out_of_memory(error, options) from None
+    except duckdb.Error as error:
+        raise _reason_of_duckdb_error(str(error)) from None
+    if rows > options.max_file_rows:
+        connection.execute(
+            f"delete from {table} where _ingest_key = $key and _ingest_run_id = $run",
+            {"key": lineage.key, "run": lineage.run_id},
+        )
+        raise UnreadableFile(
+            f"the file has more than {options.max_file_rows:,} records, the per-file limit (--max-file-rows)"
+        )
+    return rows
+
+
 def iter_batches(path: Path, names: list[str], lineage: Lineage, options: ReadOptions) -> Iterator[pa.RecordBatch]:
     """Stream the file's records as Arrow batches: one text column per header name plus the lineage.
 
     Raises `UnreadableFile` as soon as a malformed record is met; the caller discards what it received.
     """
     keys = [column_key(name) for name in names]
-    positional = {f"c{index}": "VARCHAR" for index in range(len(names))}
-    columns_sql = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in positional) + "}"
     connection = duckdb.connect(config={"memory_limit": options.memory_limit, "threads": options.threads})
     try:
-        relation = connection.sql(
-            "select * from read_csv($path, header = true, delim = ',', quote = '\"', escape = '\"', "
-            f"strict_mode = true, null_padding = false, auto_detect = false, columns = {columns_sql}, "
-            "nullstr = $null_marker, compression = 'none', max_line_size = $max_line_size, "
-            "buffer_size = $buffer_size)",
-            params={
-                "path": str(path),
-                "null_marker": _NO_NULL_MARKER,
-                "max_line_size": options.max_record_bytes,
-                "buffer_size": options.read_block_bytes,
-            },
-        )
+        relation = connection.sql(_read_csv_sql(len(names)), params=_read_csv_params(path, options))
         reader = relation.to_arrow_reader(options.batch_rows)
-        constant = {
-            "_ingest_data_source": lineage.data_source,
-            "_ingest_key": lineage.key,
-            "_ingest_etag": lineage.etag,
-            "_ingest_billing_month": lineage.billing_month,
-            "_ingest_run_id": lineage.run_id,
-        }
-        batch_names = [*keys, *constant, "_ingest_row_number"]
+        constant = lineage_values(lineage)
+        batch_names = [*keys, *constant, ROW_NUMBER_COLUMN]
         rows_before = 0
         while True:
             try:
