@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-validate clean
 
 $(BIN)/focus-ingest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: lint
 
 bench: $(BIN)/focus-ingest
 	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000) --single-file-mb $(or $(SINGLE_MB),1024)
+
+# `validate` against bare DuckDB and, when FOCUS_VALIDATOR=/path/to/focus-validator is set, the Foundation's tool.
+bench-validate: $(BIN)/focus-ingest
+	$(BIN)/python bench/validate_benchmark.py --rows $(or $(ROWS),1000000)
 
 clean:
 	rm -rf $(VENV) demo target logs
