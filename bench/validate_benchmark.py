@@ -47,7 +47,7 @@ class Measurement:
     exit_status: int
 
 
-def _launch(command: list[str]) -> tuple[float, float, int]:
+def _launch(command: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
     """Run `command` in a fresh launcher process: (wall seconds, peak RSS MB of the command, exit status)."""
     launcher = (
         "import json, resource, subprocess, sys, time\n"
@@ -56,7 +56,8 @@ def _launch(command: list[str]) -> tuple[float, float, int]:
         "wall = time.perf_counter() - started\n"
         "print(json.dumps([wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, status]))\n"
     )
-    output = subprocess.run([PYTHON, "-c", launcher, *command], capture_output=True, text=True, check=True).stdout
+    launched = [PYTHON, "-c", launcher, *command]
+    output = subprocess.run(launched, capture_output=True, text=True, check=True, cwd=cwd).stdout
     wall, rss, status = json.loads(output)
     return wall, rss, status
 
@@ -83,13 +84,25 @@ def _files(work: Path, rows: int) -> dict[str, Path]:
             f"{rows:,} rows (the 1k sample repeated)": big}  # fmt: skip
 
 
+def _validator_folder(executable: Path) -> Path:
+    """focus-validator 2.2.1 opens `focus_validator/rules/currency_codes.csv` relative to the working folder."""
+    for folder in sorted(executable.resolve().parent.parent.glob("lib/python*/site-packages")):
+        if (folder / "focus_validator").is_dir():
+            return folder
+    raise SystemExit(f"FOCUS_VALIDATOR={executable}: no focus_validator package in its environment")
+
+
 def _tools(skip_dbt_path: bool) -> dict[str, list[str]]:
     tools = {"focus-ingest validate (cached SQL)": [FOCUS_INGEST, "validate", "--format", "json"]}
     if not skip_dbt_path:
         tools["validate through dlt + dbt build (before)"] = [PYTHON, "-c", DBT_PATH]
     tools["bare DuckDB read_csv, all text"] = [PYTHON, "-c", BARE_DUCKDB]
     if os.environ.get("FOCUS_VALIDATOR"):
-        tools["focus-validator (FinOps Foundation)"] = [os.environ["FOCUS_VALIDATOR"], "--data-file"]
+        tools["focus-validator (FinOps Foundation)"] = [
+            os.environ["FOCUS_VALIDATOR"],
+            "--block-download",
+            "--data-file",
+        ]
     return tools
 
 
@@ -113,7 +126,8 @@ def main() -> int:
     for case, path in files.items():
         repeat = 1 if path.stat().st_size > 50_000_000 else arguments.repeat
         for tool, command in _tools(arguments.skip_dbt_path).items():
-            runs = [_launch([*command, str(path)]) for _ in range(repeat)]
+            cwd = _validator_folder(Path(command[0])) if tool.startswith("focus-validator") else None
+            runs = [_launch([*command, str(path)], cwd) for _ in range(repeat)]
             measurements.append(Measurement(case, tool, *min(runs)))
             print(f"{case:<40} {tool:<45} {min(runs)[0]:7.2f} s {min(runs)[1]:7.0f} MB", file=sys.stderr)
     print(_markdown(measurements))

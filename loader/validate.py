@@ -227,7 +227,7 @@ def validate_files_with_dbt(paths: list[Path], month: str | None, profile: str) 
     with tempfile.TemporaryDirectory(prefix="focus-validate-") as scratch:
         root = Path(scratch) / "files"
         originals = _lay_out(paths, month, root)
-        database = Path(scratch) / "validate.duckdb"
+        database = Path(scratch) / f"{compiled_validation.CATALOG}.duckdb"
         summary = run_load(_settings(root, originals, database, profile))
         if summary.failed:
             raise FocusIngestError(summary.sources[0].failed or "the files could not be read")
