@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-SAMPLES = REPOSITORY.parent.parent / "shared" / "focus-samples"  # /work/shared/focus-samples beside the worktrees
+SAMPLES = REPOSITORY.parent / "shared" / "focus-samples"  # /work/shared/focus-samples beside the worktrees
 PYTHON = sys.executable
 FOCUS_INGEST = str(Path(PYTHON).with_name("focus-ingest"))
 DBT_PATH = (
@@ -62,16 +62,16 @@ def _launch(command: list[str], cwd: Path | None = None) -> tuple[float, float, 
     return wall, rss, status
 
 
-def _files(work: Path, rows: int) -> dict[str, Path]:
+def _files(work: Path, rows: int, samples: Path) -> dict[str, Path]:
     """The three inputs, in month folders validate accepts; the big one is the 1k sample repeated."""
     small = work / "2025-03" / "doc_example.csv"
     sample = work / "2024-09" / "focus_sample_1000.csv"
     big = work / "big" / "2024-09" / f"focus_sample_x{rows // 1000}.csv"
-    for source, target in ((SAMPLES / "doc_example.csv", small), (SAMPLES / "focus_sample_1000.csv", sample)):
+    for source, target in ((samples / "doc_example.csv", small), (samples / "focus_sample_1000.csv", sample)):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, target)
     if not big.exists():
-        header, _, body = (SAMPLES / "focus_sample_1000.csv").read_bytes().partition(b"\n")
+        header, _, body = (samples / "focus_sample_1000.csv").read_bytes().partition(b"\n")
         body = body if body.endswith(b"\n") else body + b"\n"
         big.parent.mkdir(parents=True, exist_ok=True)
         partial = big.with_suffix(".partial")
@@ -111,12 +111,15 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big file (a multiple of 1,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per small case (the best is kept)")
     parser.add_argument("--work", type=Path, default=REPOSITORY / "bench" / ".validate-data", help="input folder")
+    parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of doc_example.csv and the 1k sample")
     parser.add_argument("--skip-dbt-path", action="store_true", help="do not measure the dbt path (slow)")
     parser.add_argument("--json", type=Path, help="also write the measurements as JSON")
     arguments = parser.parse_args()
     if arguments.rows < 1000 or arguments.rows % 1000:
         parser.error("--rows must be a positive multiple of 1000")
-    files = _files(arguments.work, arguments.rows)
+    if not (arguments.samples / "focus_sample_1000.csv").is_file():
+        parser.error(f"--samples {arguments.samples}: no focus_sample_1000.csv there")
+    files = _files(arguments.work, arguments.rows, arguments.samples)
     # The first validate after a project change compiles the models with dbt; measured apart.
     cache = arguments.work / "cache"
     shutil.rmtree(cache, ignore_errors=True)
