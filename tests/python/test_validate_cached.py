@@ -12,12 +12,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pytest
 from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, run_cli, write
 
 from loader import compiled_validation, dbt_build
 from loader.dbt_build import PROJECT_FILES
 from loader.errors import FocusIngestError
+from loader.reading import (
+    Lineage,
+    ReadOptions,
+    UnreadableFile,
+    column_key,
+    insert_rows,
+    iter_batches,
+    lineage_values,
+    read_header,
+)
 from loader.validate import validate_files, validate_files_with_dbt
 
 
@@ -162,3 +174,48 @@ def test_two_validate_processes_at_once_on_an_empty_cache(files, tmp_path):
     assert reports[0] == reports[1] and (reports[0]["accepted"], reports[0]["rejected"]) == (2, 1)
     assert [entry.name for entry in (cache / "validate").iterdir()] == [compiled_validation.cache_key()]
     assert list(work.iterdir()) == []
+
+
+def test_insert_rows_gives_the_rows_iter_batches_gives_dlt(tmp_path):
+    """Same columns, values and row numbers, also when DuckDB reads the file in parallel blocks."""
+    rows = [f'{n}.00,acct-{n % 97},USD,"note, {n}",{"" if n % 5 else "NULL"}' for n in range(1, 120_001)]
+    path = write(tmp_path / "many.csv", "BilledCost,BillingAccountId,BillingCurrency,x_Note,Tags\n" + "\n".join(rows))
+    options = ReadOptions(max_record_bytes=256 * 1024, read_block_bytes=256 * 1024, batch_rows=7_000)
+    names = read_header(path)
+    lineage = Lineage("source", "2025-03/many.csv", "1-2", "2025-03", "run-1")
+    streamed = pa.Table.from_batches(list(iter_batches(path, names, lineage, options)))
+    connection = duckdb.connect()
+    connection.execute("create table inserted as select * from streamed limit 0")
+
+    count = insert_rows(connection, "inserted", path, names, lineage, options)
+
+    assert count == streamed.num_rows == 120_000 and path.stat().st_size > 10 * options.read_block_bytes
+    differing = connection.execute(
+        "select count(*) from ((select * from inserted except all select * from streamed)"
+        " union all (select * from streamed except all select * from inserted))"
+    ).fetchone()[0]
+    assert differing == 0
+    out_of_order = connection.execute(
+        "select count(*) from inserted where _ingest_row_number <> cast(split_part(billed_cost, '.', 1) as bigint)"
+    ).fetchone()[0]
+    assert out_of_order == 0
+
+
+def test_insert_rows_reports_a_ragged_record_like_iter_batches_and_inserts_nothing(tmp_path):
+    path = write(tmp_path / "ragged.csv", DOC_EXAMPLE.read_text() + "1.00,acct-001\n")
+    names = read_header(path)
+    lineage = Lineage("source", "ragged.csv", "1-2", "2025-03", "run-1")
+    columns = [column_key(name) for name in names] + list(lineage_values(lineage))
+    connection = duckdb.connect()
+    connection.execute(
+        f"create table inserted ({', '.join(f'{c} varchar' for c in columns)}, _ingest_row_number bigint)"
+    )
+
+    with pytest.raises(UnreadableFile) as from_insert:
+        insert_rows(connection, "inserted", path, names, lineage, ReadOptions())
+    with pytest.raises(UnreadableFile) as from_batches:
+        list(iter_batches(path, names, lineage, ReadOptions()))
+
+    assert (from_insert.value.reason, from_insert.value.line) == (from_batches.value.reason, from_batches.value.line)
+    assert "ragged row" in from_insert.value.reason
+    assert connection.execute("select count(*) from inserted").fetchone()[0] == 0
