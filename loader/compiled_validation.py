@@ -73,7 +73,10 @@ class CompiledValidation:
     def database_in(self, scratch: Path) -> Path:
         """A private copy of the template database in `scratch`, named so that the compiled SQL finds it."""
         database = scratch / f"{CATALOG}.duckdb"
-        shutil.copyfile(self.template, database)
+        try:
+            shutil.copyfile(self.template, database)
+        except FileNotFoundError:
+            raise FocusIngestError(f"The validation cache {self.folder} is incomplete: delete that folder.") from None
         return database
 
     def run(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -128,8 +131,14 @@ def _compile_into(folder: Path) -> None:
     either nothing or a whole entry, and when two build at once the first rename wins.
     """
     logger.warning("Preparing the validation models for this project version (once, with dbt)...")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
+    except OSError as error:
+        raise FocusIngestError(
+            f"Cannot write the validation cache in {folder.parent} ({error.strerror or error}); "
+            f"set {CACHE_VARIABLE} to a folder you can write."
+        ) from None
     try:
         files = building / "files" / TEMPLATE_MONTH
         files.mkdir(parents=True)

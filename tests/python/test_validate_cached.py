@@ -155,6 +155,16 @@ def test_a_project_that_does_not_build_is_a_clear_error(capsys, files, tmp_path,
     assert [entry.name for entry in (tmp_path / "cache" / "validate").iterdir()] == []  # nothing half-written
 
 
+def test_a_cache_folder_that_cannot_be_written_is_a_clear_error(capsys, files, tmp_path, monkeypatch):
+    not_a_folder = write(tmp_path / "file", "x")
+    monkeypatch.setenv(compiled_validation.CACHE_VARIABLE, str(not_a_folder))
+
+    status, _, err = run_cli(capsys, "validate", str(files[0]))
+
+    assert status != 0 and "Cannot write the validation cache" in err and compiled_validation.CACHE_VARIABLE in err
+    assert "Traceback" not in err
+
+
 def test_two_validate_processes_at_once_on_an_empty_cache(files, tmp_path):
     """Both compile (the first rename wins), both give the verdicts, and neither needs a database."""
     cache, work = tmp_path / "cache", tmp_path / "cwd"
