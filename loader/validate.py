@@ -208,10 +208,10 @@ def _load_raw(connection: duckdb.DuckDBPyConnection, settings: RunSettings, scra
 
 def validate_files(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
     """Read the files into a private raw layer and run the cached compiled validation models; one verdict per file."""
-    compiled = compiled_validation.current()
     with tempfile.TemporaryDirectory(prefix="focus-validate-") as scratch:
         root = Path(scratch) / "files"
-        originals = _lay_out(paths, month, root)
+        originals = _lay_out(paths, month, root)  # wrong arguments fail here, before any compiling
+        compiled = compiled_validation.current()
         database = compiled.database_in(Path(scratch))
         settings = _settings(root, originals, database, profile)
         with state.connect(database) as connection:
