@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint bench bench-validate clean
 
 $(BIN)/focus-ingest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test-fast: lint
 bench: $(BIN)/focus-ingest
 	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000) --single-file-mb $(or $(SINGLE_MB),1024) \
 		--many-files $(or $(FILES),9000) --latency-ms $(or $(LATENCY_MS),30)
+
+# `validate` against bare DuckDB and, when FOCUS_VALIDATOR=/path/to/focus-validator is set, the Foundation's tool.
+bench-validate: $(BIN)/focus-ingest
+	$(BIN)/python bench/validate_benchmark.py --rows $(or $(ROWS),1000000)
 
 clean:
 	rm -rf $(VENV) demo target logs

@@ -202,6 +202,81 @@ def _reason_of_duckdb_error(message: str) -> UnreadableFile:
     return UnreadableFile(reason, line)
 
 
+ROW_NUMBER_COLUMN = "_ingest_row_number"
+
+
+def lineage_values(lineage: Lineage) -> dict[str, str]:
+    """The lineage columns stamped on every row of a file version (besides its row number)."""
+    return {
+        "_ingest_data_source": lineage.data_source,
+        "_ingest_key": lineage.key,
+        "_ingest_etag": lineage.etag,
+        "_ingest_billing_month": lineage.billing_month,
+        "_ingest_run_id": lineage.run_id,
+    }
+
+
+def _read_csv_sql(column_count: int) -> str:
+    """DuckDB's scan of plain CSV files: header skipped, columns c0, c1, ... as text, strict parsing."""
+    positional = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(column_count))
+    return (
+        "select * from read_csv($path, header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"strict_mode = true, null_padding = false, auto_detect = false, columns = {{{positional}}}, "
+        "nullstr = $null_marker, compression = 'none', max_line_size = $max_line_size, "
+        "buffer_size = $buffer_size, filename = $filename)"
+    )
+
+
+def _read_csv_params(paths: str | list[str], block: int, options: ReadOptions, filename: bool) -> dict[str, object]:
+    return {
+        "path": paths,
+        "null_marker": _NO_NULL_MARKER,
+        "max_line_size": min(options.max_record_bytes, block),
+        "buffer_size": block,
+        "filename": filename,
+    }
+
+
+def insert_rows(
+    connection: duckdb.DuckDBPyConnection, table: str, path: Path, names: list[str], lineage: Lineage,
+    options: ReadOptions,
+) -> int:  # fmt: skip
+    """Read the file straight into `table` (which has every column), as `CsvReader.batches` yields it; the row
+    count.
+
+    For readers that need no Arrow hand-off (validate): DuckDB scans the file into the table in one
+    statement, so a malformed record inserts nothing. Raises `UnreadableFile` like `CsvReader.batches`.
+    """
+    keys = [column_key(name) for name in names]
+    constant = lineage_values(lineage)
+    targets = ", ".join(f'"{name}"' for name in [*keys, *constant, ROW_NUMBER_COLUMN])
+    values = ", ".join(
+        [f"c{index}" for index in range(len(names))]
+        + [f"${name}" for name in constant]
+        + ["row_number() over ()"]  # streamed in file order: 1 = first data record
+    )
+    statement = (
+        f"insert into {table} ({targets}) select {values} from ({_read_csv_sql(len(names))}) "
+        f"limit {options.max_file_rows + 1}"
+    )
+    parameters = _read_csv_params(str(path), read_block_for(path.stat().st_size, options), options, False)
+    try:
+        (rows,) = connection.execute(statement, {**parameters, **constant}).fetchone()
+    except duckdb.OutOfMemoryException as error:
+        raise _out_of_memory(error, options) from None
+    except duckdb.Error as error:
+        raise _reason_of_duckdb_error(str(error)) from None
+    if rows > options.max_file_rows:
+        connection.execute(
+            f"delete from {table} where _ingest_key = $key and _ingest_run_id = $run",
+            {"key": lineage.key, "run": lineage.run_id},
+        )
+        raise UnreadableFile(
+            f"the file has more than {options.max_file_rows:,} records, the per-file limit (--max-file-rows)"
+        )
+    return rows
+
+
 class CsvReader:
     """Reads the files of one run through one DuckDB connection, opened on first use.
 
@@ -283,19 +358,8 @@ class CsvReader:
         return batches
 
     def _scan(self, paths: str | list[str], columns: int, block: int, filename: bool) -> duckdb.DuckDBPyRelation:
-        positional = ", ".join(f"'c{index}': 'VARCHAR'" for index in range(columns))
         return self._connected().sql(
-            "select * from read_csv($path, header = true, delim = ',', quote = '\"', escape = '\"', "
-            f"strict_mode = true, null_padding = false, auto_detect = false, columns = {{{positional}}}, "
-            "nullstr = $null_marker, compression = 'none', max_line_size = $max_line_size, "
-            "buffer_size = $buffer_size, filename = $filename)",
-            params={
-                "path": paths,
-                "null_marker": _NO_NULL_MARKER,
-                "max_line_size": min(self.options.max_record_bytes, block),
-                "buffer_size": block,
-                "filename": filename,
-            },
+            _read_csv_sql(columns), params=_read_csv_params(paths, block, self.options, filename)
         )
 
     def _batches(self, path: Path, names: list[str], lineage: Lineage) -> Iterator[pa.RecordBatch]:
@@ -329,17 +393,11 @@ class CsvReader:
 def _with_lineage(names: list[str], lineage: Lineage, rows: pa.RecordBatch, rows_before: int) -> pa.RecordBatch:
     """The header's columns under their raw-table names, then the lineage and each record's number."""
     count = rows.num_rows
-    constant = {
-        "_ingest_data_source": lineage.data_source,
-        "_ingest_key": lineage.key,
-        "_ingest_etag": lineage.etag,
-        "_ingest_billing_month": lineage.billing_month,
-        "_ingest_run_id": lineage.run_id,
-    }
+    constant = lineage_values(lineage)
     arrays = [*rows.columns, *(pa.repeat(pa.scalar(value, pa.string()), count) for value in constant.values())]
     arrays.append(pa.array(range(rows_before + 1, rows_before + count + 1), pa.int64()))
     return pa.RecordBatch.from_arrays(
-        arrays, names=[*(column_key(name) for name in names), *constant, "_ingest_row_number"]
+        arrays, names=[*(column_key(name) for name in names), *constant, ROW_NUMBER_COLUMN]
     )
 
 

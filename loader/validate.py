@@ -1,27 +1,38 @@
 """`focus-ingest validate`: check files on a laptop before uploading them, with the ingestion rules.
 
 There is one implementation of the rules: the dbt project. This command lays the files out as month
-folders in a scratch directory, runs the real loader and the dbt models that produce `file_validation`
-and `validation_errors` on a scratch database, and reports what they say, in words, JSON or JUnit XML.
+folders in a private scratch directory, reads them with the loader's own reading and planning code into
+the raw tables of a copy of the cached template database, runs on it the SQL dbt compiled for the models
+that produce `file_validation` and `validation_errors` (loader/compiled_validation.py), and reports what
+they say, in words, JSON or JUnit XML. It needs no database, lake or lock, so several can run at once.
+
+`validate_files_with_dbt` does the same through the whole loader (dlt) and `dbt build`: slower, the
+reference the cached path is tested against.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
-from loader import state
-from loader.dbt_build import run_dbt_build
-from loader.discovery import SUPPORTED_EXTENSIONS
-from loader.errors import ConfigError, FocusIngestError
-from loader.pipeline import run_load, work_dir_for
-from loader.settings import MONTH_PATTERN, DataSource, RunSettings
+import duckdb
 
-VALIDATION_MODELS = ("+file_validation", "+validation_errors")
+from loader import compiled_validation, state
+from loader.compiled_validation import VALIDATION_MODELS
+from loader.dbt_build import run_dbt_build
+from loader.discovery import SUPPORTED_EXTENSIONS, BillingFile
+from loader.errors import ConfigError, FocusIngestError, TransientFileError
+from loader.pipeline import new_run_id, plan_source, read_limits, run_load, work_dir_for
+from loader.progress import plural
+from loader.reading import Lineage, ReadOptions, UnreadableFile, column_key, insert_rows, plain_csv, read_header
+from loader.settings import MONTH_PATTERN, DataSource, RunSettings
+from loader.stores import Store
+
 SOURCE_NAME = "validate"
 
 
@@ -96,23 +107,22 @@ def _lay_out(paths: list[Path], month: str | None, root: Path) -> dict[str, Path
     return originals
 
 
-def _verdicts(database: Path, originals: dict[str, Path]) -> list[FileVerdict]:
-    with state.connect(database) as connection:
-        files = connection.execute(
-            "select key, billing_month, status, row_count, first_error, focus_versions, error_count, warning_count"
-            " from marts.file_validation order by key"
-        ).fetchall()
-        issues = connection.execute(
-            """
-            select e.key, e.rule, e.severity, r.scope, e.column_name, e.error_count, e.how_to_fix,
-                   e.sample_1_row_number, e.sample_1_value, e.sample_2_row_number, e.sample_2_value,
-                   e.sample_3_row_number, e.sample_3_value, e.sample_4_row_number, e.sample_4_value,
-                   e.sample_5_row_number, e.sample_5_value
-            from marts.validation_errors as e
-            inner join reference.validation_rules as r on r.rule = e.rule
-            order by e.key, e.severity, r.rule_order, e.column_name
-            """
-        ).fetchall()
+def _verdicts(connection: duckdb.DuckDBPyConnection, originals: dict[str, Path]) -> list[FileVerdict]:
+    files = connection.execute(
+        "select key, billing_month, status, row_count, first_error, focus_versions, error_count, warning_count"
+        " from marts.file_validation order by key"
+    ).fetchall()
+    issues = connection.execute(
+        """
+        select e.key, e.rule, e.severity, r.scope, e.column_name, e.error_count, e.how_to_fix,
+               e.sample_1_row_number, e.sample_1_value, e.sample_2_row_number, e.sample_2_value,
+               e.sample_3_row_number, e.sample_3_value, e.sample_4_row_number, e.sample_4_value,
+               e.sample_5_row_number, e.sample_5_value
+        from marts.validation_errors as e
+        inner join reference.validation_rules as r on r.rule = e.rule
+        order by e.key, e.severity, r.rule_order, e.column_name
+        """
+    ).fetchall()
     verdicts = {
         key: FileVerdict(
             str(originals[key]), month, status, rows, first_error,
@@ -137,35 +147,131 @@ def _unsupported(path: Path, month: str | None) -> FileVerdict | None:
     return FileVerdict(str(path), month or path.resolve().parent.name, "rejected", None, reason)
 
 
-def validate_files(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
-    """Run loader and validation models on the files; one verdict per file."""
+def _each_file(
+    paths: list[Path], month: str | None, validate_readable: Callable[[list[Path]], list[FileVerdict]]
+) -> list[FileVerdict]:
+    """One verdict per path, in order: an unsupported file is rejected here, the others by `validate_readable`."""
     if month is not None:
         month_of(paths[0], month)  # a wrong --month is refused before anything is read
     unsupported = {path: verdict for path in paths if (verdict := _unsupported(path, month)) is not None}
     readable = [path for path in paths if path not in unsupported]
-    checked = _validate_readable(readable, month, profile) if readable else []
+    checked = validate_readable(readable) if readable else []
     by_path = {verdict.path: verdict for verdict in checked}
     return [unsupported.get(path) or by_path[str(path)] for path in paths]
 
 
-def _validate_readable(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
+def validate_files(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
+    """Read the files into a private raw layer and run the cached compiled validation models; one verdict per file."""
+    return _each_file(paths, month, lambda readable: _validate_cached(readable, month, profile))
+
+
+def validate_files_with_dbt(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
+    """The reference path: the real loader (dlt) and `dbt build` of the validation models on a scratch database."""
+    return _each_file(paths, month, lambda readable: _validate_with_dbt(readable, month, profile))
+
+
+def _settings(root: Path, originals: dict[str, Path], database: Path, profile: str) -> RunSettings:
+    """One local data source over the laid-out folders, with every month in the window."""
+    months = sorted(key.split("/", 1)[0] for key in originals)
+    return RunSettings(
+        sources=(DataSource(SOURCE_NAME, str(root), profile=profile),), database=database,
+        lookback_months=0, backfill_from=months[0], as_of=date.fromisoformat(f"{months[-1]}-01"),
+    )  # fmt: skip
+
+
+def _add_columns(connection: duckdb.DuckDBPyConnection, present: set[str], names: list[str]) -> None:
+    """Header columns raw.focus_rows lacks become text columns, as dlt adds them on a load."""
+    for key in (column_key(name) for name in names):
+        if key not in present:
+            connection.execute(f'alter table {state.RAW_SCHEMA}.{state.ROWS_TABLE} add column "{key}" varchar')
+            present.add(key)
+
+
+def _read_file(
+    connection: duckdb.DuckDBPyConnection, store: Store, billing_file: BillingFile, lineage: Lineage,
+    present: set[str], scratch: Path,
+) -> state.VersionRecord:  # fmt: skip
+    """One file into raw.focus_rows with the loader's reading code; its manifest record (loaded or rejected)."""
+    item = billing_file.item
+    options = ReadOptions()
+    header: list[str] | None = None
+    outcome: dict[str, object] = {"status": "loaded", "row_count": None, "error": None, "error_line": None}
+    try:
+        with (
+            store.fetch(item, lambda _: None) as fetched,
+            plain_csv(fetched, billing_file.is_gzip, options, scratch) as path,
+        ):
+            header = read_header(path)
+            _add_columns(connection, present, header)
+            table = f"{state.RAW_SCHEMA}.{state.ROWS_TABLE}"
+            outcome["row_count"] = insert_rows(connection, table, path, header, lineage, options)
+    except UnreadableFile as error:
+        outcome = {"status": "rejected", "row_count": None, "error": error.reason, "error_line": error.line}
+    except TransientFileError as error:
+        raise FocusIngestError(str(error)) from None
+    return state.VersionRecord(
+        data_source=lineage.data_source, key=item.key, etag=item.etag, size=item.size,
+        last_modified=item.last_modified, billing_month=billing_file.month, **outcome,  # type: ignore[arg-type]
+        header=tuple(header) if header is not None else None,
+        column_keys=tuple(column_key(name) for name in header) if header is not None else None,
+    )  # fmt: skip
+
+
+def _load_raw(connection: duckdb.DuckDBPyConnection, settings: RunSettings, scratch: Path) -> None:
+    """Read the files into the raw layer with the loader's listing, reading and manifest code, without dlt.
+
+    DuckDB scans each file straight into raw.focus_rows (`reading.insert_rows`, the shape `CsvReader.batches`
+    gives dlt); the manifest, file columns and data source are written by the same `state.commit_run`.
+    """
+    now = datetime.now(UTC)
+    run_id = new_run_id(now)
+    (source,) = settings.sources
+    state.start_run(connection, run_id, now, settings.as_of)
+    plan = plan_source(source, settings, {}, scratch, read_limits(ReadOptions()))
+    if plan.report.failed or plan.store is None:
+        raise FocusIngestError(plan.report.failed or "the files could not be listed")
+    table = f"{state.RAW_SCHEMA}.{state.ROWS_TABLE}"
+    present = {name for (name,) in connection.execute(f"select name from pragma_table_info('{table}')").fetchall()}
+    records = [
+        _read_file(connection, plan.store, billing_file, Lineage(source.name, billing_file.item.key,
+                   billing_file.item.etag, billing_file.month, run_id), present, scratch)
+        for billing_file in plan.to_read
+    ]  # fmt: skip
+    changes = state.RunChanges(
+        run_id=run_id, finished_at=datetime.now(UTC), read=records, deleted=[], unchanged=[],
+        sources=[(source.name, source.location, source.profile)], summary={}, retract=False,
+    )  # fmt: skip
+    state.commit_run(connection, changes)
+
+
+def _validate_cached(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
+    with tempfile.TemporaryDirectory(prefix="focus-validate-") as scratch:
+        root = Path(scratch) / "files"
+        originals = _lay_out(paths, month, root)  # wrong arguments fail here, before any compiling
+        compiled = compiled_validation.current()
+        database = compiled.database_in(Path(scratch))
+        settings = _settings(root, originals, database, profile)
+        with state.connect(database) as connection:
+            connection.execute(f"set memory_limit = '{ReadOptions().memory_limit}'")
+            connection.execute(f"set temp_directory = '{Path(scratch) / 'spill'}'")
+            _load_raw(connection, settings, Path(scratch))
+            compiled.run(connection)
+            return _verdicts(connection, originals)
+
+
+def _validate_with_dbt(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
     with tempfile.TemporaryDirectory(prefix="focus-validate-") as scratch:
         root = Path(scratch) / "files"
         originals = _lay_out(paths, month, root)
-        months = sorted(key.split("/", 1)[0] for key in originals)
-        database = Path(scratch) / "validate.duckdb"
-        last = date.fromisoformat(f"{months[-1]}-01")
-        settings = RunSettings(
-            sources=(DataSource(SOURCE_NAME, str(root), profile=profile),),
-            database=database, lookback_months=0, backfill_from=months[0], as_of=last,
-        )  # fmt: skip
-        summary = run_load(settings)
+        database = Path(scratch) / f"{compiled_validation.CATALOG}.duckdb"
+        summary = run_load(_settings(root, originals, database, profile))
         if summary.failed:
             raise FocusIngestError(summary.sources[0].failed or "the files could not be read")
         models = ("--select", *VALIDATION_MODELS, "--exclude-resource-type", "test")
         if not run_dbt_build(database, work_dir_for(database), quiet=True, extra_args=models):
             raise FocusIngestError("the validation models failed to build; run with --verbose to see dbt's output")
-        return _verdicts(database, originals)
+        with state.connect(database) as connection:
+            return _verdicts(connection, originals)
 
 
 def _samples_text(issue: Issue) -> str:
@@ -181,7 +287,7 @@ def render_text(verdicts: list[FileVerdict]) -> str:
     for verdict in verdicts:
         errors = [i for i in verdict.issues if i.severity == "error"]
         warnings = [i for i in verdict.issues if i.severity == "warning"]
-        rows = "unreadable" if verdict.rows is None else f"{verdict.rows:,} rows"
+        rows = "unreadable" if verdict.rows is None else plural(verdict.rows, "row")
         lines.append(
             f"{verdict.status.upper():<8} {verdict.path}  (month {verdict.month}, {verdict.versions_text}, {rows}, "
             f"{verdict.error_count:,} error(s) in {len(errors)} rule(s), {verdict.warning_count:,} warning(s))"

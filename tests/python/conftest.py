@@ -543,3 +543,12 @@ def iam_enforced(
         yield assumable_role
     finally:
         moto_server.set_initial_no_auth_action_count(previous)
+
+
+@pytest.fixture(autouse=True)
+def _restore_loader_log_level() -> Iterator[None]:
+    """`focus-ingest validate` run in-process quiets the `loader` logger for the rest of the process; tests that
+    read progress logs after it (test_loader_s3) must not depend on the order the suite runs in."""
+    level = logging.getLogger("loader").level
+    yield
+    logging.getLogger("loader").setLevel(level)
