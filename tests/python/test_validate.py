@@ -81,3 +81,13 @@ def test_the_month_comes_from_the_folder_or_from_month(capsys, tmp_path):
 
     status, text, _ = run_cli(capsys, "validate", str(loose), "--month", "2025-03")
     assert status == 0 and "(month 2025-03," in text
+
+
+def test_a_one_row_file_is_one_row_in_the_text(capsys, tmp_path):
+    first_row = "\n".join(DOC_EXAMPLE.read_text().splitlines()[:2]) + "\n"
+    one_row = write(tmp_path / "2025-03" / "one.csv", first_row)
+
+    status, text, _ = run_cli(capsys, "validate", str(one_row))
+
+    assert status == 0, text
+    assert "1 row," in text and "1 rows" not in text
