@@ -7,16 +7,15 @@ layer written by the real loader; the SQL dbt compiled for each model, in dbt's 
 it left (seeds loaded by dbt, raw tables in the loader's shape, models dropped) are cached under a per-user
 folder. A validate call copies that database and executes the SQL on it: what it runs is what dbt build runs.
 
-Two things make that SQL valid for any file. The template file's header carries every FOCUS column and
-alias the project knows (seeds), so the models, which look up raw.focus_rows' columns at compile time,
-compiled every column as a column (a file without it has nulls there, as in a shared raw layer). And the
-template database has no model relations, so incremental models compiled as first builds (their
-pre-hooks only act on an existing relation).
+Two things make that SQL valid for any file. The raw layer has every FOCUS column and alias the project
+knows (loader/focus_catalog.py, as on any load), so a file without one has nulls there, as in a shared raw
+layer; the template file's header carries them all as well. And the template database has no model
+relations, so incremental models compiled as first builds (their pre-hooks only act on an existing
+relation).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -33,8 +32,8 @@ import yaml
 from loader import state
 from loader.dbt_build import project_dir, project_fingerprint, run_dbt_build
 from loader.errors import FocusIngestError
+from loader.focus_catalog import focus_column_keys
 from loader.pipeline import run_load, work_dir_for
-from loader.reading import column_key
 from loader.settings import DataSource, RunSettings
 
 logger = logging.getLogger(__name__)
@@ -113,17 +112,6 @@ def current() -> CompiledValidation:
     return CompiledValidation(folder, tuple(CompiledModel(**model) for model in plan["models"]))
 
 
-def template_header() -> list[str]:
-    """Every FOCUS column and alias header of the project's seeds, one name per raw column."""
-    names: dict[str, str] = {}
-    seeds = project_dir() / "seeds"
-    for row in csv.DictReader((seeds / "focus_columns.csv").open(encoding="utf-8")):
-        names.setdefault(column_key(row["column_id"]), row["column_id"])
-    for row in csv.DictReader((seeds / "focus_column_aliases.csv").open(encoding="utf-8")):
-        names.setdefault(column_key(row["alias_name"]), row["alias_name"])
-    return list(names.values())
-
-
 def _compile_into(folder: Path) -> None:
     """dbt builds the validation models on a template raw layer; keep its SQL and database, atomically.
 
@@ -142,7 +130,7 @@ def _compile_into(folder: Path) -> None:
     try:
         files = building / "files" / TEMPLATE_MONTH
         files.mkdir(parents=True)
-        header = template_header()
+        header = focus_column_keys(project_dir())
         (files / "template.csv").write_text(",".join(header) + "\n" + "," * (len(header) - 1) + "\n")
         database = building / f"{CATALOG}.duckdb"
         settings = RunSettings(

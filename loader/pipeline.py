@@ -27,8 +27,10 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from loader import state
+from loader.dbt_build import project_dir
 from loader.discovery import BillingFile, discover
 from loader.errors import FocusIngestError, SourceError, TransientFileError
+from loader.focus_catalog import focus_column_keys, text_column_hints
 from loader.progress import FileProgress, plural
 from loader.reading import (
     CsvReader,
@@ -538,7 +540,7 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     (work_dir / "downloads").mkdir(parents=True, exist_ok=True)
     logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database)
     with state.connect(database) as connection:
-        state.ensure_tables(connection)
+        state.ensure_tables(connection, focus_column_keys(project_dir()))
         earlier_run_died = state.unfinished_runs(connection) > 0
         known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
         state.start_run(connection, run_id, now, settings.as_of)
@@ -553,7 +555,10 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)
     pipeline.abort_packages()  # a killed run's package is re-read from the source instead
     if any(plan.to_read for plan in plans):
-        resource = dlt.resource(reader.batches(), name=state.ROWS_TABLE, write_disposition="append")
+        resource = dlt.resource(
+            reader.batches(), name=state.ROWS_TABLE, write_disposition="append",
+            columns=text_column_hints(project_dir()),
+        )  # fmt: skip
         try:
             pipeline.run(resource, loader_file_format="parquet")
         except PipelineStepFailed as error:

@@ -11,7 +11,7 @@ import contextlib
 import fcntl
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -151,8 +151,16 @@ def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPy
         connection.close()
 
 
-def ensure_tables(connection: duckdb.DuckDBPyConnection) -> None:
+def ensure_tables(connection: duckdb.DuckDBPyConnection, focus_column_keys: Sequence[str] = ()) -> None:
+    """The raw tables, and in raw.focus_rows a text column per key of `focus_column_keys` (the FOCUS columns
+    the models select): dlt's column hints add them too, but only on a load that carries rows, so a run
+    with nothing to read on an empty database, or on one made before the hints, would lack them."""
     connection.execute(_DDL)
+    table = f"{RAW_SCHEMA}.{ROWS_TABLE}"
+    present = {name for (name,) in connection.execute(f"select name from pragma_table_info('{table}')").fetchall()}
+    for key in focus_column_keys:
+        if key not in present:
+            connection.execute(f'alter table {table} add column "{key}" varchar')
 
 
 def current_versions(connection: duckdb.DuckDBPyConnection, data_source: str) -> dict[str, KnownVersion]:

@@ -1,9 +1,7 @@
 {# Cost sums per accepted file version, for costs_monthly and data_sources: summing these few rows
     instead of every charge keeps both marts cheap to rebuild. Incremental by file version like
     int_focus__charges (pre-hook, see _intermediate.yml). Decimal sums are exact, so summing the sums
-    gives what summing the charges would. A column no file has carried is not stored in
-    int_focus__charges: it is null here. #}
-{%- set stored_columns = relation_column_names(ref('int_focus__charges')) -%}
+    gives what summing the charges would. #}
 {%- set dimension_keys = ['sub_account_id', 'sub_account_name', 'provider_name', 'service_category', 'service_name',
     'charge_category', 'billing_currency'] -%}
 {%- set cost_keys = ['billed_cost', 'effective_cost', 'list_cost', 'contracted_cost'] -%}
@@ -33,11 +31,10 @@ charges_to_add as (
         charges.billing_month,
         charges.data_source_id,
         {%- for column_key in dimension_keys %}
-        {{ source_column_or_null('charges', column_key, stored_columns) }} as {{ column_key }},
+        charges.{{ column_key }},
         {%- endfor %}
         {%- for column_key in cost_keys %}
-        {{ source_column_or_null('charges', column_key, stored_columns, focus_decimal_type()) }}
-            as {{ column_key }}{% if not loop.last %},{% endif %}
+        charges.{{ column_key }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from charges
     inner join files_to_add

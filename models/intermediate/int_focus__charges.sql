@@ -5,25 +5,12 @@
     accepted versions whose validation_id is not here yet are read; superseded ones are deleted first
     (pre-hook, see _intermediate.yml). Every value of an accepted file passed its format check, so it is
     typed without the checks int_focus__rows_parsed needs: one cast per value.
-    Only the FOCUS columns some file has carried (a column of raw.focus_rows, itself or through an
-    alias) are stored: every stored column costs a write per row, and the others are null in every
-    row, which the view adds. A column that appears later is appended (on_schema_change), null for
-    the rows already here, whose files did not carry it. #}
-{%- set focus_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}
-{%- set raw_columns = relation_column_names(source('raw', 'focus_rows')) -%}
-{%- set carried_ids = [] -%}
-{%- for column in focus_columns -%}
-    {%- if ([column.column_key] + column.alias_keys) | select('in', raw_columns) | list -%}
-        {%- do carried_ids.append(column.column_id) -%}
-    {%- endif -%}
-{%- endfor -%}
+    Every Cost-and-Usage column is stored, null where a file did not carry it: an all-null column costs
+    little, and the column list comes from the project's files, not from the database. #}
+{%- set stored_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}
 {#- Columns the spec's migration guidance makes equivalent fill each other (seed focus_column_fills:
     ProviderName and ServiceProviderName both ways, PublisherName from ServiceProviderName). #}
 {%- set column_fills = focus_reference()['focus_column_fills'] -%}
-{%- for fill in column_fills if fill.filled_from in carried_ids and fill.column_id not in carried_ids -%}
-    {%- do carried_ids.append(fill.column_id) -%}
-{%- endfor -%}
-{%- set stored_columns = focus_columns | selectattr('column_id', 'in', carried_ids) | list -%}
 {%- set enumerated_columns = stored_columns | selectattr('enumerated_profiles') | list -%}
 
 with
@@ -95,7 +82,7 @@ final as (
         key,
         {%- for column in stored_columns %}
         {%- set sources = column_fills | selectattr('column_id', 'equalto', column.column_id)
-            | map(attribute='filled_from') | select('in', carried_ids) | list %}
+            | map(attribute='filled_from') | list %}
         {%- set value_keys = [column.column_key] %}
         {%- for source_column in stored_columns if source_column.column_id in sources %}
             {%- do value_keys.append(source_column.column_key) %}

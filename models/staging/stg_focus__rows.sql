@@ -2,9 +2,9 @@
 -- depends_on: {{ ref('focus_profile_columns') }}
 -- depends_on: {{ ref('focus_column_aliases') }}
 {# FOCUS values stay text here: telling a malformed value from a valid one is the validation's job
-    (int_focus__rows_parsed), which needs the text. -#}
+    (int_focus__rows_parsed), which needs the text. raw.focus_rows has every FOCUS column and alias
+    (the loader declares them, loader/focus_catalog.py), null where a file did not carry it. -#}
 {%- set focus_columns = focus_column_specs() -%}
-{%- set raw_column_names = relation_column_names(source('raw', 'focus_rows')) -%}
 
 with
 
@@ -34,9 +34,9 @@ rows_of_loaded_versions as (
         raw_rows._ingest_billing_month as billing_month,
         raw_rows._ingest_row_number as source_row_number,
         {%- for column in focus_columns %}
-        {{ source_column_or_null('raw_rows', column.column_key, raw_column_names) }} as {{ column.column_key }},
+        raw_rows.{{ column.column_key }},
         {%- for alias_key in column.alias_keys %}
-        {{ source_column_or_null('raw_rows', alias_key, raw_column_names) }} as {{ alias_key }},
+        raw_rows.{{ alias_key }},
         {%- endfor %}
         {%- endfor %}
         raw_rows._ingest_run_id as run_id
