@@ -57,6 +57,8 @@ class Measurement:
     rows_stored: int | None = None  # rows of loaded files in the database afterwards, when checked
     rows_expected: int | None = None
     files: int | None = None  # files imported, for the cost per file
+    cpu_seconds: float = 0.0  # user + system CPU of the measured process: what the machine's load barely moves
+    server_cpu_seconds: float = 0.0  # CPU of this process meanwhile: moto's S3 server, when one runs here
 
     @property
     def ok(self) -> bool:
@@ -69,11 +71,13 @@ class Measurement:
 
 # Runs the measured command as its own child and prints that child's peak RSS. Measuring from this
 # process instead would count this process's memory too: on Linux a child's maxrss includes the memory
-# of the process it was forked from (moto's server holds the uploaded files here).
+# of the process it was forked from (moto's server holds the uploaded files here). It also prints the
+# child's CPU time, which separates the loader's own cost from moto's (this process) on a shared machine.
 _LAUNCHER = (
     "import os, subprocess, sys; child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL); "
     "_, status, usage = os.wait4(child.pid, 0); "
-    "open(sys.argv[1], 'w').write(f'{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}')"
+    "open(sys.argv[1], 'w').write("
+    "f'{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}')"
 )
 
 
@@ -93,23 +97,32 @@ def measure(
     expect_stored: int | None = None,
     files: int | None = None,
 ) -> Measurement:
-    """Run `command` in a fresh process; wall time, that process's own peak RSS (wait4 rusage) and, given
-    a database, the rows it holds afterwards against `expect_stored`."""
+    """Run `command` in a fresh process; wall time, that process's own peak RSS and CPU time (wait4
+    rusage), this process's CPU meanwhile (moto's server, when it runs here) and, given a database, the rows
+    it holds afterwards against `expect_stored`."""
     with tempfile.NamedTemporaryFile("r", suffix=".rusage") as outcome:
         started = time.perf_counter()
+        server_started = time.process_time()
         subprocess.run(
             [sys.executable, "-c", _LAUNCHER, outcome.name, *command], env={**os.environ, **(env or {})}, check=True
         )
         seconds = time.perf_counter() - started
-        exit_status, max_rss_kb = (int(value) for value in outcome.read().split())
+        server_cpu = time.process_time() - server_started
+        status_text, max_rss_text, cpu_text = outcome.read().split()
+    exit_status = int(status_text)
     stored = stored_rows(database) if database is not None and exit_status == 0 else None
-    result = Measurement(name, rows, seconds, max_rss_kb / 1024, exit_status, stored, expect_stored, files)
+    result = Measurement(
+        name, rows, seconds, int(max_rss_text) / 1024, exit_status, stored, expect_stored, files,
+        cpu_seconds=float(cpu_text), server_cpu_seconds=server_cpu,
+    )  # fmt: skip
     logger.info(
-        "%-28s %10.2f s  %12s rows/s  %8.0f MB  exit %d%s",
+        "%-28s %10.2f s  %12s rows/s  %8.0f MB  cpu %.2f s (server %.2f s)  exit %d%s",
         name,
         seconds,
         f"{result.rows_per_second:,.0f}",
         result.peak_rss_mb,
+        result.cpu_seconds,
+        result.server_cpu_seconds,
         exit_status,
         "" if result.ok else f"  FAILED: {stored} rows stored, {expect_stored} expected",
     )
@@ -408,6 +421,7 @@ def main() -> int:
                 "rows_per_second": round(m.rows_per_second),
                 "ratio_to_ceiling": round(m.rows_per_second / group[0].rows_per_second, 3) if m.rows else None,
                 "ms_per_file": round(1000 * m.seconds / m.files, 2) if m.files else None,
+                "cpu_ms_per_file": round(1000 * m.cpu_seconds / m.files, 2) if m.files else None,
             }
             for group in groups
             for m in group
@@ -416,13 +430,18 @@ def main() -> int:
     output = ROOT / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{arguments.rows}-{arguments.many_files}.json"
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, indent=2))
-    print(f"\n{'measurement':<36} {'seconds':>9} {'rows/s':>12} {'x ceiling':>10} {'ms/file':>8} {'peak RSS MB':>12}")
+    print(
+        f"\n{'measurement':<36} {'seconds':>9} {'rows/s':>12} {'x ceiling':>10} {'ms/file':>8} {'peak RSS MB':>12} "
+        f"{'CPU s':>7} {'CPU ms/file':>11} {'server CPU s':>12}"
+    )
     for entry in report["measurements"]:
         ratio = "" if entry["ratio_to_ceiling"] is None else f"{entry['ratio_to_ceiling']:.2f}"
         per_file = "" if entry["ms_per_file"] is None else f"{entry['ms_per_file']:.2f}"
         print(
             f"{entry['name']:<36} {entry['seconds']:>9.2f} {entry['rows_per_second']:>12,} {ratio:>10} "
-            f"{per_file:>8} {entry['peak_rss_mb']:>12.0f}"
+            f"{per_file:>8} {entry['peak_rss_mb']:>12.0f} {entry['cpu_seconds']:>7.2f} "
+            f"{'' if entry['cpu_ms_per_file'] is None else format(entry['cpu_ms_per_file'], '.2f'):>11} "
+            f"{entry['server_cpu_seconds']:>12.2f}"
         )
     print(f"\nfigures written to {output}")
     failed = [m.name for m in results if not m.ok]

@@ -229,3 +229,33 @@ def test_odd_keys_are_read_or_ignored_with_a_reason(capsys, tmp_path, s3_bucket)
     assert dict(query(database, "select _ingest_key, count(*) from raw.focus_rows group by 1")) == {
         "focus/2025-03/Café costs März.CSV.GZ": 2, "focus/2025-03/a..b.csv": 3
     }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-12-01T16:54:15.000Z",  # ListObjectsV2's LastModified
+        "2026-12-01T16:54:15.123456+00:00",
+        "Tue, 01 Dec 2026 16:54:15 GMT",  # GetObject's Last-Modified header
+        "Tue, 01 Dec 2026 16:54:15 -0000",
+        "1764608055",  # epoch seconds: botocore's own parser
+        "1764608055.5",
+    ],
+)
+def test_fast_timestamps_equal_botocores_own_parse(value):
+    from botocore.utils import parse_timestamp
+
+    parsed = s3_access._fast_timestamp(value)
+    assert parsed == parse_timestamp(value)
+    assert parsed.utcoffset() is not None and parsed.utcoffset().total_seconds() == 0
+
+
+def test_manifest_last_modified_is_the_listing_s(capsys, tmp_path, s3_bucket):
+    key = "focus/2025-03/a.csv"
+    s3_bucket.put(key, minimal_file("2025-03", 3))
+    database = tmp_path / "focus.duckdb"
+    load(capsys, database, s3_bucket.uri("focus"), *AS_OF)
+
+    listed = s3_bucket.client.list_objects_v2(Bucket=s3_bucket.name, Prefix="focus/")["Contents"]
+    (stored,) = query(database, "select last_modified from raw.manifest where key = ?", [key])
+    assert stored[0] == listed[0]["LastModified"]
