@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import jinja2
@@ -63,7 +64,7 @@ class LastRun:
     started_at: datetime
     finished_at: datetime
     as_of: date
-    summary: dict
+    summary: dict[str, Any]  # the run's summary as JSON
 
 
 @dataclass(frozen=True)
@@ -428,7 +429,7 @@ class BarChart:
 def _nice_step(span: float) -> float:
     """A 1/2/2.5/5 x 10^n step giving about four grid lines over `span`."""
     raw = span / 4
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude: float = 10 ** math.floor(math.log10(raw))  # int ** int is typed Any: it may be a float
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
 
 

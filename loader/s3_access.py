@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import boto3
 import botocore.session
@@ -184,7 +184,7 @@ class S3Store:
             local.flush()
             yield Path(local.name)
 
-    def _download(self, item: StoredObject, local: BinaryIO, on_progress: ByteProgress) -> None:
+    def _download(self, item: StoredObject, local: IO[bytes], on_progress: ByteProgress) -> None:
         with self._translated_errors("s3:GetObject", key=item.key):
             response = self._client.get_object(Bucket=self.bucket, Key=item.key, IfMatch=f'"{item.etag}"')
             received = 0

@@ -518,7 +518,7 @@ def _csv_lines(table: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(*fields, ",")
 
 
-def _gzip_or_plain(raw: BinaryIO, compress: bool) -> AbstractContextManager[BinaryIO]:
+def _gzip_or_plain(raw: BinaryIO, compress: bool) -> AbstractContextManager[gzip.GzipFile | BinaryIO]:
     # mtime=0 keeps the gzip header free of a timestamp: the same table always gives the same bytes.
     return gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) if compress else nullcontext(raw)
 
