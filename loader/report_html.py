@@ -32,6 +32,7 @@ import jinja2
 
 from loader import state
 from loader.errors import FocusIngestError
+from loader.months import months_between
 from loader.progress import human_bytes
 
 logger = logging.getLogger(__name__)
@@ -377,12 +378,6 @@ def _bytes(size: int | None) -> str:
     return "—" if size is None else human_bytes(size)
 
 
-def _months_between(first: str, last: str) -> list[str]:
-    start = int(first[:4]) * 12 + int(first[5:7]) - 1
-    end = int(last[:4]) * 12 + int(last[5:7]) - 1
-    return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(start, end + 1)]
-
-
 # --- the charts -------------------------------------------------------------------------------------------
 
 
@@ -529,7 +524,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters.update(shown=_shown, money=money, count=_count, quantity=_quantity, bytes=_bytes)
     environment.globals.update(
-        stacked_bar_chart=stacked_bar_chart, months_between=_months_between, glance_tiles=glance_tiles
+        stacked_bar_chart=stacked_bar_chart, months_between=months_between, glance_tiles=glance_tiles
     )
     return environment
 
