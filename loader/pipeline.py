@@ -40,7 +40,8 @@ from loader.reading import (
     read_header,
 )
 from loader.settings import DataSource, RunSettings
-from loader.stores import Store, StoredObject, open_store
+from loader.sources import open_store
+from loader.stores import Store, StoredObject
 
 logger = logging.getLogger(__name__)
 
