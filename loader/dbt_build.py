@@ -43,7 +43,14 @@ def project_dir() -> Path:
 
 
 def project_fingerprint() -> str:
-    """A hash of the dbt project's files: a build is only current for the project that made it."""
+    """A hash of the dbt project's files: a build is only current for the project that made it.
+
+    Not a copy of the dbt macro `validation_fingerprint`: this one is needed before dbt runs (to skip a
+    build, to key the compiled validation cache) and covers every file, tests and profiles included; the
+    macro is computed inside every `dbt build`, also one run without the loader (`dbt build` by hand, the
+    Spark lake), and keeps the incremental validation results only while models, seeds and macros are
+    unchanged.
+    """
     root = project_dir()
     digest = hashlib.sha256()
     for relative in project_files(root):

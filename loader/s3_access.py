@@ -11,7 +11,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import IO
@@ -19,7 +19,7 @@ from typing import IO
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import RefreshableCredentials
+from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -119,12 +119,26 @@ def _refreshing_role_session(source: DataSource) -> boto3.Session:
             "expiry_time": credentials["Expiration"].astimezone(UTC).isoformat(),
         }
 
-    refreshable = RefreshableCredentials.create_from_metadata(
-        metadata=assume(), refresh_using=assume, method="sts-assume-role"
-    )
     botocore_session = botocore.session.get_session()
-    botocore_session._credentials = refreshable  # the documented way to plug refreshable credentials in
+    # The session's only credential provider: botocore's public extension point, where assigning the
+    # session's private `_credentials` would also do.
+    botocore_session.register_component("credential_provider", CredentialResolver([_AssumedRole(assume)]))
     return boto3.Session(botocore_session=botocore_session, region_name=source.region)
+
+
+class _AssumedRole(CredentialProvider):  # type: ignore[misc]  # botocore has no type information
+    """Credentials from sts:AssumeRole, which botocore renews through `assume` before they expire."""
+
+    METHOD = "sts-assume-role"
+
+    def __init__(self, assume: Callable[[], dict[str, str]]) -> None:
+        super().__init__()
+        self._assume = assume
+
+    def load(self) -> RefreshableCredentials:
+        return RefreshableCredentials.create_from_metadata(
+            metadata=self._assume(), refresh_using=self._assume, method=self.METHOD
+        )
 
 
 class S3Store:
