@@ -120,8 +120,8 @@ def _refreshing_role_session(source: DataSource) -> boto3.Session:
         }
 
     botocore_session = botocore.session.get_session()
-    # The session's only credential provider: botocore's public extension point, where assigning the
-    # session's private `_credentials` would also do.
+    # The role as the session's only credential provider, through botocore's public component interface
+    # (not by setting the session's private `_credentials`). botocore assumes it on first use.
     botocore_session.register_component("credential_provider", CredentialResolver([_AssumedRole(assume)]))
     return boto3.Session(botocore_session=botocore_session, region_name=source.region)
 
