@@ -15,7 +15,7 @@ demo: $(BIN)/focus-ingest
 	$(BIN)/focus-ingest demo --workdir demo
 
 lint: $(BIN)/focus-ingest
-	$(BIN)/ruff check .
+	$(BIN)/ruff check . && $(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest

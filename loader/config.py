@@ -44,7 +44,7 @@ def _memory_limit(value: object) -> object:
 Size = Annotated[int, BeforeValidator(_size), Field(gt=0)]
 Month = Annotated[str, BeforeValidator(_month)]
 MemoryLimit = Annotated[str, BeforeValidator(_memory_limit)]
-Profile = Literal[VALIDATION_PROFILES]  # type: ignore[valid-type]
+Profile = Literal[VALIDATION_PROFILES]  # type: ignore[valid-type]  # pydantic takes the tuple; mypy wants literals
 
 
 class _Strict(BaseModel):

@@ -43,7 +43,14 @@ def project_dir() -> Path:
 
 
 def project_fingerprint() -> str:
-    """A hash of the dbt project's files: a build is only current for the project that made it."""
+    """A hash of the dbt project's files: a build is only current for the project that made it.
+
+    Not a copy of the dbt macro `validation_fingerprint`: this one is needed before dbt runs (to skip a
+    build, to key the compiled validation cache) and covers every file, tests and profiles included; the
+    macro is computed inside every `dbt build`, also one run without the loader (`dbt build` by hand, the
+    Spark lake), and keeps the incremental validation results only while models, seeds and macros are
+    unchanged.
+    """
     root = project_dir()
     digest = hashlib.sha256()
     for relative in project_files(root):
@@ -55,14 +62,18 @@ def _release_database() -> None:
     """Close the DuckDB instance dbt-duckdb keeps for the process after a build.
 
     Left open, it holds the file's lock and makes DuckDB refuse any later connection with another
-    configuration (read-only, say) in this process. dbt-duckdb closes it the same way when its
-    credentials change (dbt/adapters/duckdb/connections.py).
+    configuration (read-only, say) in this process. dbt-duckdb has no public way to close it: its
+    `close_all_connections` only drops the reference, leaving the lock to the garbage collector, so this
+    closes `_ENV` the way dbt-duckdb itself does when its credentials change (connections.py). Covered by
+    every in-process `run`, which reads the verdicts read-only right after the build.
     """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.adapters.duckdb.environments import Environment
 
     with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
+        environment: Environment | None = DuckDBConnectionManager._ENV  # declared `= None`, so typed None
+        if environment is not None:
+            environment.close()  # type: ignore[no-untyped-call]  # dbt-duckdb leaves close() unannotated
             DuckDBConnectionManager._ENV = None
 
 
@@ -108,8 +119,8 @@ def run_dbt_build(
     if result.exception is not None:
         first = progress.errors[0] if progress.errors else f"{type(result.exception).__name__}: {result.exception}"
         raise FocusIngestError(f"dbt build could not run: {_one_line(first)} (dbt's log: {log_path / 'dbt.log'})")
-    for error in progress.errors:
-        logger.error("dbt: %s", error)
+    for message in progress.errors:
+        logger.error("dbt: %s", message)
     if not result.success:
         logger.error("dbt build failed; dbt's log: %s", log_path / "dbt.log")
     return bool(result.success)

@@ -65,10 +65,11 @@ def _costs_by_sub_account(costs: list[tuple[str, str, str, Decimal]]) -> list[st
             rows.append(
                 [
                     f"({len(others)} others)",
-                    *(_money(sum(by_name[n].get(m, Decimal(0)) for n in others)) for m in months),
+                    *(_money(sum((by_name[n].get(m, Decimal(0)) for n in others), Decimal(0))) for m in months),
                 ]
             )
-        rows.append(["total", *(_money(sum(b.get(m, Decimal(0)) for b in by_name.values())) for m in months)])
+        totals = [_money(sum((b.get(m, Decimal(0)) for b in by_name.values()), Decimal(0))) for m in months]
+        rows.append(["total", *totals])
         parts += [f"Billed cost per sub-account, {currency} (marts.costs_monthly):", _table(rows, ["", *months]), ""]
     return parts
 

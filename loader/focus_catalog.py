@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from dlt.common.schema.typing import TColumnSchema
+
 COLUMNS_SEED = "focus_columns.csv"
 ALIASES_SEED = "focus_column_aliases.csv"
 
@@ -25,7 +27,7 @@ def focus_column_keys(project: Path) -> list[str]:
     return list(keys)
 
 
-def text_column_hints(project: Path) -> dict[str, dict[str, object]]:
+def text_column_hints(project: Path) -> dict[str, TColumnSchema]:
     """dlt column hints that declare every FOCUS column as nullable text: dlt creates them on a load even
     when no file carries them, and adds them to a table made by an earlier version (schema evolution)."""
-    return {key: {"name": key, "data_type": "text", "nullable": True} for key in focus_column_keys(project)}
+    return {key: TColumnSchema(name=key, data_type="text", nullable=True) for key in focus_column_keys(project)}

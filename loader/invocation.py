@@ -9,8 +9,13 @@ are refused, since the file names its sources.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, fields
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from loader.config import ConfigFile, RunTable, SourceOptions, SourceTable, read_config
 from loader.errors import ConfigError
@@ -26,7 +31,9 @@ from loader.settings import (
 )
 
 SOURCE_OPTIONS = tuple(SourceOptions.model_fields)
-READ_OPTIONS = tuple(field.name for field in fields(ReadOptions) if field.name != "threads")
+DEFAULT_PROFILE = "any"
+T = TypeVar("T")
+Options = TypeVar("Options", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -46,19 +53,39 @@ def _given(arguments: argparse.Namespace, name: str) -> object:
     return getattr(arguments, name, None)
 
 
-def _source(arguments: argparse.Namespace, table: SourceTable, defaults: RunTable, base: Path) -> DataSource:
+def _flags(arguments: argparse.Namespace, names: Iterable[str]) -> dict[str, Any]:
+    """The options given on the command line, by field name: argparse has checked their values, and its
+    `Namespace` is untyped."""
+    flag_of = {"json_output": "json"}
+    return {name: value for name in names if (value := _given(arguments, flag_of.get(name, name))) is not None}
+
+
+def _first_given(model: type[Options], *layers: BaseModel) -> Options:
+    """Each option from the first layer that sets it; the layers' values are already checked."""
+    values: dict[str, Any] = {}
+    for layer in reversed(layers):
+        values.update(layer.model_dump(include=set(model.model_fields), exclude_none=True))
+    return model.model_construct(**values)
+
+
+def _data_source(name: str, location: str, options: SourceOptions) -> DataSource:
+    return DataSource(
+        name=name,
+        location=location,
+        role_arn=options.role_arn,
+        external_id=options.external_id,
+        endpoint_url=options.endpoint_url,
+        sts_endpoint_url=options.sts_endpoint_url,
+        region=options.region,
+        profile=options.profile or DEFAULT_PROFILE,
+    )
+
+
+def _source(flags: SourceOptions, table: SourceTable, defaults: RunTable, base: Path) -> DataSource:
     """One configured source; a flag wins over the source's key, which wins over `[run]`'s."""
-    values: dict[str, object] = {}
-    for name in SOURCE_OPTIONS:
-        value = _given(arguments, name)
-        if value is None:
-            value = getattr(table, name)
-        if value is None:
-            value = getattr(defaults, name)
-        if value is not None:
-            values[name] = value
     location = normalize_location(table.location, base)
-    return DataSource(name=table.name or default_source_name(location), location=location, **values)
+    options = _first_given(SourceOptions, flags, table, defaults)
+    return _data_source(table.name or default_source_name(location), location, options)
 
 
 def _sources_from_config(arguments: argparse.Namespace, config: ConfigFile, path: Path) -> tuple[DataSource, ...]:
@@ -66,23 +93,41 @@ def _sources_from_config(arguments: argparse.Namespace, config: ConfigFile, path
         if _given(arguments, flag):
             raise ConfigError(f"Give either --{flag} or --config, not both: the config file names its sources.")
     base = path.resolve().parent
-    return tuple(_source(arguments, table, config.run, base) for table in config.sources)
+    flags = SourceOptions.model_construct(**_flags(arguments, SOURCE_OPTIONS))
+    return tuple(_source(flags, table, config.run, base) for table in config.sources)
 
 
 def _source_from_flags(arguments: argparse.Namespace) -> tuple[DataSource, ...]:
     if not arguments.source:
         raise ConfigError("Say where the files are: --source s3://bucket/prefix/ (or a folder), or --config FILE.")
     location = normalize_location(arguments.source, Path.cwd())
-    values = {name: _given(arguments, name) for name in SOURCE_OPTIONS if _given(arguments, name) is not None}
-    return (DataSource(name=arguments.name or default_source_name(location), location=location, **values),)
+    options = SourceOptions.model_construct(**_flags(arguments, SOURCE_OPTIONS))
+    return (_data_source(arguments.name or default_source_name(location), location, options),)
 
 
-def _run_value(arguments: argparse.Namespace, defaults: RunTable, name: str, fallback: object) -> object:
-    flag = "json" if name == "json_output" else name
-    for value in (_given(arguments, flag), getattr(defaults, name)):
-        if value is not None:
-            return value
-    return fallback
+def _as_of(value: date | str | None) -> dict[str, date]:
+    """`as_of` for `RunSettings` when one is given: a TOML date, or `YYYY-MM-DD` from the flag or the file."""
+    if not value:
+        return {}
+    return {"as_of": parse_as_of(value) if isinstance(value, str) else value}
+
+
+def _or(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
+def _read_options(run: RunTable) -> ReadOptions:
+    """The reading knobs given, `ReadOptions`' defaults for the others (`threads` is not an option)."""
+    default = ReadOptions()
+    return ReadOptions(
+        batch_rows=_or(run.batch_rows, default.batch_rows),
+        memory_limit=_or(run.memory_limit, default.memory_limit),
+        max_file_bytes=_or(run.max_file_bytes, default.max_file_bytes),
+        max_file_rows=_or(run.max_file_rows, default.max_file_rows),
+        max_record_bytes=_or(run.max_record_bytes, default.max_record_bytes),
+        read_block_bytes=_or(run.read_block_bytes, default.read_block_bytes),
+        max_concurrent_fetches=_or(run.max_concurrent_fetches, default.max_concurrent_fetches),
+    )
 
 
 def resolve(arguments: argparse.Namespace) -> Invocation:
@@ -90,32 +135,27 @@ def resolve(arguments: argparse.Namespace) -> Invocation:
     config = read_config(arguments.config) if arguments.config else None
     defaults = config.run if config else RunTable()
     sources = _sources_from_config(arguments, config, arguments.config) if config else _source_from_flags(arguments)
-    database = _run_value(arguments, defaults, "database", DEFAULT_DATABASE)
+    flags = _flags(arguments, RunTable.model_fields)
+    as_of: date | str | None = flags.pop("as_of", None) or defaults.as_of  # the flag is text
+    run = _first_given(RunTable, RunTable.model_construct(**flags), defaults)
+    database = run.database or DEFAULT_DATABASE
     if config and _given(arguments, "database") is None and defaults.database is not None:
         database = arguments.config.resolve().parent / defaults.database  # relative to the file, like locations
-    as_of = _run_value(arguments, defaults, "as_of", None)
-    optional = {"as_of": parse_as_of(as_of) if isinstance(as_of, str) else as_of} if as_of else {}
     settings = RunSettings(
         sources=sources,
         database=Path(database),
-        lookback_months=_run_value(arguments, defaults, "lookback_months", DEFAULT_LOOKBACK_MONTHS),
-        backfill_from=_run_value(arguments, defaults, "backfill_from", None),
-        retry_rejected=bool(_run_value(arguments, defaults, "retry_rejected", False)),
-        **optional,
+        lookback_months=_or(run.lookback_months, DEFAULT_LOOKBACK_MONTHS),
+        backfill_from=run.backfill_from,
+        retry_rejected=bool(run.retry_rejected),
+        **_as_of(as_of),
     )
-    read_options = ReadOptions(
-        **{
-            name: value
-            for name in READ_OPTIONS
-            if (value := _run_value(arguments, defaults, name, None)) is not None
-        }
-    )
+    read_options = _read_options(run)
     return Invocation(
         settings=settings,
         read_options=read_options,
-        rebuild=bool(_run_value(arguments, defaults, "rebuild", False)),
-        fail_on_rejected=bool(_run_value(arguments, defaults, "fail_on_rejected", False)),
-        json_output=bool(_run_value(arguments, defaults, "json_output", False)),
+        rebuild=bool(run.rebuild),
+        fail_on_rejected=bool(run.fail_on_rejected),
+        json_output=bool(run.json_output),
         **_verbosity(arguments, defaults),
     )
 

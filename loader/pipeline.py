@@ -15,7 +15,7 @@ import os
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -42,7 +42,8 @@ from loader.reading import (
     read_header,
 )
 from loader.settings import DataSource, RunSettings
-from loader.stores import Store, StoredObject, open_store
+from loader.sources import open_store
+from loader.stores import Store, StoredObject
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class RunSummary:
     def total(self, counter: str) -> int:
         return sum(getattr(source, counter) for source in self.sources)
 
-    def as_dict(self) -> dict[str, object]:
+    def totals(self) -> dict[str, int]:
         counters = [
             "files_new",
             "files_changed",
@@ -119,6 +120,9 @@ class RunSummary:
         totals["periods_found"] = sum(len(s.periods_found) for s in self.sources)
         totals["periods_skipped"] = sum(len(s.periods_skipped) for s in self.sources)
         totals["rows_retracted"] = self.rows_retracted
+        return totals
+
+    def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
             "as_of": self.as_of,
@@ -127,7 +131,7 @@ class RunSummary:
             "seconds": round(self.seconds, 3),
             "ok": not self.failed,
             "changed": self.changed,
-            "totals": totals,
+            "totals": self.totals(),
             "sources": [asdict(source) for source in self.sources],
         }
 
@@ -321,7 +325,7 @@ class _Reader:
             for prepared in group:
                 prepared.close()
 
-    def _fetched_in_order(self, plan: SourcePlan, pool: ThreadPoolExecutor) -> Iterator[tuple[BillingFile, _Fetch]]:
+    def _fetched_in_order(self, plan: SourcePlan, pool: ThreadPoolExecutor) -> Generator[tuple[BillingFile, _Fetch]]:
         """The plan's files with their downloads, in plan order; a few downloads run ahead of the reader.
 
         Ahead means at most `--max-concurrent-fetches` files and `PREFETCH_BYTES` of them (bounded disk for
@@ -453,9 +457,18 @@ class _Reader:
             logger.error("data source %s: %s", plan.source.name, error)
             report.failed = str(error)
 
-    def _record(self, plan: SourcePlan, billing_file: BillingFile, status: str, **values: object) -> None:
+    def _record(
+        self,
+        plan: SourcePlan,
+        billing_file: BillingFile,
+        status: str,
+        *,
+        row_count: int | None = None,
+        error: str | None = None,
+        error_line: int | None = None,
+        header: list[str] | None = None,
+    ) -> None:
         item = billing_file.item
-        header = values.get("header")
         self.records.append(
             state.VersionRecord(
                 data_source=plan.source.name,
@@ -465,9 +478,9 @@ class _Reader:
                 last_modified=item.last_modified,
                 billing_month=billing_file.month,
                 status=status,
-                row_count=values.get("row_count"),
-                error=values.get("error"),
-                error_line=values.get("error_line"),
+                row_count=row_count,
+                error=error,
+                error_line=error_line,
                 header=tuple(header) if header is not None else None,
                 column_keys=tuple(column_key(name) for name in header) if header is not None else None,
                 read_limits=read_limits(self.options),
@@ -516,8 +529,8 @@ def _dlt_pipeline(database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipe
 
 def _root_cause(error: BaseException) -> BaseException:
     """dlt wraps an error in a resource once per layer; the innermost one is what a person can act on."""
-    while error.__cause__ is not None or getattr(error, "exception", None) is not None:
-        error = error.__cause__ or error.exception
+    while isinstance(inner := error.__cause__ or getattr(error, "exception", None), BaseException):
+        error = inner
     return error
 
 

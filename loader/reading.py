@@ -27,6 +27,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from loader.errors import ConfigError, FocusIngestError
 from loader.settings import DEFAULT_MEMORY_LIMIT, parse_size
+from loader.state import single_row
 
 HEADER_LIMIT_BYTES = 1024 * 1024
 # DuckDB's two reading threads hold a few read blocks each: a 32 MiB block failed under a 64 MB limit and
@@ -261,7 +262,7 @@ def insert_rows(
     )
     parameters = _read_csv_params(str(path), read_block_for(path.stat().st_size, options), options, False)
     try:
-        (rows,) = connection.execute(statement, {**parameters, **constant}).fetchone()
+        (rows,) = single_row(connection.execute(statement, {**parameters, **constant}))
     except duckdb.OutOfMemoryException as error:
         raise _out_of_memory(error, options) from None
     except duckdb.Error as error:
@@ -274,7 +275,7 @@ def insert_rows(
         raise UnreadableFile(
             f"the file has more than {options.max_file_rows:,} records, the per-file limit (--max-file-rows)"
         )
-    return rows
+    return int(rows)
 
 
 class CsvReader:

@@ -25,12 +25,14 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import jinja2
 
 from loader import state
 from loader.errors import FocusIngestError
+from loader.months import months_between
 from loader.progress import human_bytes
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ class LastRun:
     started_at: datetime
     finished_at: datetime
     as_of: date
-    summary: dict
+    summary: dict[str, Any]  # the run's summary as JSON
 
 
 @dataclass(frozen=True)
@@ -376,12 +378,6 @@ def _bytes(size: int | None) -> str:
     return "—" if size is None else human_bytes(size)
 
 
-def _months_between(first: str, last: str) -> list[str]:
-    start = int(first[:4]) * 12 + int(first[5:7]) - 1
-    end = int(last[:4]) * 12 + int(last[5:7]) - 1
-    return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(start, end + 1)]
-
-
 # --- the charts -------------------------------------------------------------------------------------------
 
 
@@ -428,7 +424,7 @@ class BarChart:
 def _nice_step(span: float) -> float:
     """A 1/2/2.5/5 x 10^n step giving about four grid lines over `span`."""
     raw = span / 4
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude: float = 10 ** math.floor(math.log10(raw))  # int ** int is typed Any: it may be a float
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
 
 
@@ -528,7 +524,7 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters.update(shown=_shown, money=money, count=_count, quantity=_quantity, bytes=_bytes)
     environment.globals.update(
-        stacked_bar_chart=stacked_bar_chart, months_between=_months_between, glance_tiles=glance_tiles
+        stacked_bar_chart=stacked_bar_chart, months_between=months_between, glance_tiles=glance_tiles
     )
     return environment
 

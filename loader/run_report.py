@@ -53,7 +53,7 @@ class RunOutcome:
 
 
 def _totals_lines(summary: RunSummary, command: str) -> list[str]:
-    totals = summary.as_dict()["totals"]
+    totals = summary.totals()
     return [
         f"focus-ingest {command} {summary.run_id} (as of {summary.as_of}, months from {summary.first_month})",
         f"  periods: {totals['periods_found']} found, {totals['periods_skipped']} skipped (before the window)",
@@ -89,8 +89,8 @@ def _source_lines(summary: RunSummary, show_unreadable: bool) -> list[str]:
             example = examples.get(reason, "")
             what = example if count == 1 else f"{count} objects" + (f", e.g. {example}" if example else "")
             lines.append(f"    ignored {what}: {reason}")
-        for entry in source.retry:
-            lines.append(f"    retry next run {entry['key']}: {entry['reason']}")
+        for retried in source.retry:
+            lines.append(f"    retry next run {retried['key']}: {retried['reason']}")
     return lines
 
 

@@ -11,16 +11,16 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import RefreshableCredentials
+from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -80,7 +80,8 @@ def _fast_timestamp(value: str) -> datetime:
         else:
             parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
-        return parse_timestamp(value)
+        fallback: datetime = parse_timestamp(value)  # botocore's parser is untyped
+        return fallback
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
@@ -145,12 +146,26 @@ def _refreshing_role_session(source: DataSource) -> botocore.session.Session:
             "expiry_time": credentials["Expiration"].astimezone(UTC).isoformat(),
         }
 
-    refreshable = RefreshableCredentials.create_from_metadata(
-        metadata=assume(), refresh_using=assume, method="sts-assume-role"
-    )
     botocore_session = botocore.session.get_session()
-    botocore_session._credentials = refreshable  # the documented way to plug refreshable credentials in
+    # The role as the session's only credential provider, through botocore's public component interface
+    # (not by setting the session's private `_credentials`). botocore assumes it on first use.
+    botocore_session.register_component("credential_provider", CredentialResolver([_AssumedRole(assume)]))
     return botocore_session
+
+
+class _AssumedRole(CredentialProvider):  # type: ignore[misc]  # botocore has no type information
+    """Credentials from sts:AssumeRole, which botocore renews through `assume` before they expire."""
+
+    METHOD = "sts-assume-role"
+
+    def __init__(self, assume: Callable[[], dict[str, str]]) -> None:
+        super().__init__()
+        self._assume = assume
+
+    def load(self) -> RefreshableCredentials:
+        return RefreshableCredentials.create_from_metadata(
+            metadata=self._assume(), refresh_using=self._assume, method=self.METHOD
+        )
 
 
 class S3Store:
@@ -210,7 +225,7 @@ class S3Store:
             local.flush()
             yield Path(local.name)
 
-    def _download(self, item: StoredObject, local: BinaryIO, on_progress: ByteProgress) -> None:
+    def _download(self, item: StoredObject, local: IO[bytes], on_progress: ByteProgress) -> None:
         with self._translated_errors("s3:GetObject", key=item.key):
             response = self._client.get_object(Bucket=self.bucket, Key=item.key, IfMatch=f'"{item.etag}"')
             received = 0

@@ -31,6 +31,8 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loader.months import add_months, month_of, months_between
+
 log = logging.getLogger(__name__)
 
 FOCUS_COLUMNS: tuple[str, ...] = (
@@ -518,7 +520,7 @@ def _csv_lines(table: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(*fields, ",")
 
 
-def _gzip_or_plain(raw: BinaryIO, compress: bool) -> AbstractContextManager[BinaryIO]:
+def _gzip_or_plain(raw: BinaryIO, compress: bool) -> AbstractContextManager[gzip.GzipFile | BinaryIO]:
     # mtime=0 keeps the gzip header free of a timestamp: the same table always gives the same bytes.
     return gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) if compress else nullcontext(raw)
 
@@ -582,8 +584,8 @@ def recent_months(as_of: date, count: int) -> list[str]:
     """The ``count`` billing months ending with the month of ``as_of``, oldest first, as ``YYYY-MM``."""
     if count < 1:
         raise ValueError(f"count must be >= 1, got {count}")
-    first = as_of.year * 12 + as_of.month - 1 - (count - 1)
-    return [f"{index // 12:04d}-{index % 12 + 1:02d}" for index in range(first, first + count)]
+    last = month_of(as_of)
+    return months_between(add_months(last, -(count - 1)), last)
 
 
 def _with_currency(table: pa.Table, rows: Sequence[int], currency: str) -> pa.Table:

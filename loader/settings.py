@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from loader.errors import ConfigError
+from loader.months import add_months, month_of
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 VALIDATION_PROFILES = ("any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4")
@@ -110,8 +111,7 @@ class RunSettings:
     @property
     def lookback_start(self) -> str:
         """The as-of month minus the lookback."""
-        months_since_year_zero = self.as_of.year * 12 + self.as_of.month - 1 - self.lookback_months
-        return f"{months_since_year_zero // 12:04d}-{months_since_year_zero % 12 + 1:02d}"
+        return add_months(month_of(self.as_of), -self.lookback_months)
 
     @property
     def first_month(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -172,9 +173,19 @@ def current_versions(connection: duckdb.DuckDBPyConnection, data_source: str) ->
     return {row[0]: KnownVersion(*row) for row in rows}
 
 
+def single_row(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a statement that always returns one (an aggregate; an insert's count): DuckDB types
+    `fetchone` as optional."""
+    row = cursor.fetchone()
+    if row is None:
+        raise FocusIngestError("DuckDB returned no row for a statement that always returns one.")
+    return row
+
+
 def unfinished_runs(connection: duckdb.DuckDBPyConnection) -> int:
     """Runs that started but never committed: their raw rows (if any) must be retracted."""
-    return connection.execute("select count(*) from raw.runs where finished_at is null").fetchone()[0]
+    (count,) = single_row(connection.execute("select count(*) from raw.runs where finished_at is null"))
+    return int(count)
 
 
 def start_run(connection: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, as_of: object) -> None:
@@ -325,20 +336,23 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> Co
             )
         changed = bool(changes.read or changes.deleted) or sources_changed
         if changes.retract:
-            retracted = connection.execute(
-                """
-                delete from raw.focus_rows as r
-                where not exists (
-                    select 1 from raw.manifest as m
-                    where m.status = 'loaded' and m.data_source = r._ingest_data_source
-                      and m.key = r._ingest_key and m.etag = r._ingest_etag and m.run_id = r._ingest_run_id
+            (retracted,) = single_row(
+                connection.execute(
+                    """
+                    delete from raw.focus_rows as r
+                    where not exists (
+                        select 1 from raw.manifest as m
+                        where m.status = 'loaded' and m.data_source = r._ingest_data_source
+                          and m.key = r._ingest_key and m.etag = r._ingest_etag and m.run_id = r._ingest_run_id
+                    )
+                    """
                 )
-                """
-            ).fetchone()[0]
+            )
             changed = changed or retracted > 0
         # The summary was written before this transaction: what it retracted and changed is known only now.
         summary = {**changes.summary, "changed": changed}
-        summary["totals"] = {**summary.get("totals", {}), "rows_retracted": retracted}
+        totals = summary.get("totals")
+        summary["totals"] = {**(totals if isinstance(totals, dict) else {}), "rows_retracted": retracted}
         connection.execute(
             "update raw.runs set finished_at = ?, summary = ?, changed = ? where run_id = ?",
             [now, json.dumps(summary, default=str), changed, changes.run_id],
@@ -360,7 +374,8 @@ def commit_run(connection: duckdb.DuckDBPyConnection, changes: RunChanges) -> Co
 
 def data_version(connection: duckdb.DuckDBPyConnection) -> str | None:
     """The last run that changed what the marts are built from (run ids sort by time)."""
-    return connection.execute("select max(run_id) from raw.runs where changed").fetchone()[0]
+    (version,) = single_row(connection.execute("select max(run_id) from raw.runs where changed"))
+    return None if version is None else str(version)
 
 
 def build_is_current(connection: duckdb.DuckDBPyConnection, version: str | None, fingerprint: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypedDict
 
 from loader import state
 from loader.verdicts import NOT_VALIDATED, current_verdicts
@@ -13,11 +14,35 @@ VERDICTS = ("accepted", "rejected", "unreadable", NOT_VALIDATED)
 ERROR_WIDTH = 100  # characters of the first error shown per file in the text
 
 
+class LastRun(TypedDict):
+    run_id: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class MonthFiles(TypedDict):
+    data_source: str
+    billing_month: str
+    status: str
+    files: int
+    rows: int
+
+
+class Status(TypedDict):
+    """What `status --json` prints."""
+
+    database: str
+    last_run: LastRun | None
+    months: list[MonthFiles]
+    verdicts: dict[str, int]
+    files: list[dict[str, Any]]  # `FileVerdict.as_dict()`
+
+
 def _when(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def status_of(database: Path) -> dict[str, object]:
+def status_of(database: Path) -> Status:
     """The manifest per month and status, every current file with its verdict, and the last run."""
     with state.run_lock(database, shared=True), state.connect(database, read_only=True) as connection:
         months = connection.execute(
@@ -43,7 +68,7 @@ def status_of(database: Path) -> dict[str, object]:
     }
 
 
-def render_status(status: dict[str, object]) -> str:
+def render_status(status: Status) -> str:
     lines = [f"database {status['database']}"]
     last_run = status["last_run"]
     if last_run:

@@ -1,7 +1,8 @@
 """Where files come from: a uniform listing and fetching interface over S3 and local folders.
 
 The rest of the loader sees only `StoredObject`s and local paths, so discovery, change detection and reading
-are the same code for a bucket, an on-premises export folder and the demo.
+are the same code for a bucket, an on-premises export folder and the demo. `loader.sources` picks the
+store of a data source.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Protocol
 
 from loader.errors import SourceError, TransientFileError
-from loader.settings import DataSource
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,3 @@ class LocalFolderStore:
         on_progress(item.size)
         yield path
 
-
-def open_store(source: DataSource, work_dir: Path, concurrent_fetches: int = 1) -> Store:
-    """The store behind a data source; S3 access is imported only when a bucket is used.
-
-    `concurrent_fetches` is how many `fetch` calls the caller may run at once (from as many threads).
-    """
-    if source.is_s3:
-        from loader.s3_access import S3Store
-
-        return S3Store(source, work_dir, concurrent_fetches)
-    return LocalFolderStore(Path(source.location))

@@ -9,8 +9,11 @@ or not validated yet (loaded by `load`, no build since).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import duckdb
+
+from loader import state
 
 NOT_VALIDATED = "not validated yet"
 
@@ -25,17 +28,18 @@ class FileVerdict:
     first_error: str | None
     run_id: str | None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def _has_marts(connection: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
+    (count,) = state.single_row(
         connection.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts' "
             "and table_name = 'file_validation'"
-        ).fetchone()[0]
+        )
     )
+    return bool(count)
 
 
 _WITH_MARTS = """

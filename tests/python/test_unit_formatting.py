@@ -20,7 +20,6 @@ from loader.report_html import (
     LastRun,
     ReportData,
     RuleFailure,
-    _months_between,
     glance_tiles,
     money,
     render_report,
@@ -113,11 +112,6 @@ def test_money_rounds_half_away_from_zero() -> None:
     assert [money(Decimal(text)) for text in ("2.675", "-2.675", "0.005", "1234567.891")] == [
         "2.68", "-2.68", "0.01", "1,234,567.89",
     ]  # fmt: skip
-
-
-def test_months_between_crosses_years() -> None:
-    assert _months_between("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
-    assert _months_between("2025-03", "2025-03") == ["2025-03"]
 
 
 def series(slot: int, label: str, amounts: dict[str, str], is_other: bool = False) -> ChartSeries:
