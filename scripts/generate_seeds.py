@@ -143,20 +143,24 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[object]]) -
     log.info("wrote %s (%d rows)", path, len(materialised))
 
 
+def spec_column(row: dict[str, str]) -> SpecColumn:
+    """A row of columns.csv or contract_commitment_columns.csv (which also lists allowed values, `|`-separated)."""
+    return SpecColumn(
+        version=row["focus_version"],
+        column_id=row["column_id"],
+        display_name=row["display_name"],
+        column_type=row["column_type"],
+        data_type=row["data_type"],
+        feature_level=row["feature_level"],
+        allows_nulls=row["allows_nulls"] == "True",
+        notes=row["notes"],
+        allowed_values=tuple(value for value in row.get("allowed_values", "").split("|") if value),
+    )
+
+
 def load_columns(spec_dir: Path) -> list[SpecColumn]:
     columns = [
-        SpecColumn(
-            version=row["focus_version"],
-            column_id=row["column_id"],
-            display_name=row["display_name"],
-            column_type=row["column_type"],
-            data_type=row["data_type"],
-            feature_level=row["feature_level"],
-            allows_nulls=row["allows_nulls"] == "True",
-            notes=row["notes"],
-        )
-        for row in read_csv(spec_dir / "columns.csv")
-        if row["focus_version"] in STRICT_VERSIONS
+        spec_column(row) for row in read_csv(spec_dir / "columns.csv") if row["focus_version"] in STRICT_VERSIONS
     ]
     data_types: dict[str, set[str]] = {}
     for column in columns:
@@ -170,20 +174,7 @@ def load_columns(spec_dir: Path) -> list[SpecColumn]:
 
 
 def load_contract_commitment_columns(spec_dir: Path) -> list[SpecColumn]:
-    return [
-        SpecColumn(
-            version=row["focus_version"],
-            column_id=row["column_id"],
-            display_name=row["display_name"],
-            column_type=row["column_type"],
-            data_type=row["data_type"],
-            feature_level=row["feature_level"],
-            allows_nulls=row["allows_nulls"] == "True",
-            notes=row["notes"],
-            allowed_values=tuple(value for value in row["allowed_values"].split("|") if value),
-        )
-        for row in read_csv(spec_dir / "contract_commitment_columns.csv")
-    ]
+    return [spec_column(row) for row in read_csv(spec_dir / "contract_commitment_columns.csv")]
 
 
 def load_allowed_values(spec_dir: Path) -> dict[tuple[str, str], list[str]]:
