@@ -1,7 +1,7 @@
 """The build step pyproject.toml cannot express: ship the dbt project, kept at the repository root, inside
-the `loader` package (as `loader/dbt_project/`), so that `pip install .`, a wheel or pipx can build marts.
+the `focus_ingest` package (as `focus_ingest/dbt_project/`), so that `pip install .`, a wheel or pipx can build marts.
 
-An editable install skips the copy: `loader.dbt_build.project_dir()` then finds the project at the root.
+An editable install skips the copy: `focus_ingest.dbt_build.project_dir()` then finds the project at the root.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-PACKAGED_PROJECT = "dbt_project"  # loader/dbt_project/ in the wheel; loader.dbt_build looks there first
+PACKAGED_PROJECT = "dbt_project"  # focus_ingest/dbt_project/ in the wheel; focus_ingest.dbt_build looks there first
 
 
 def _project_files() -> list[Path]:
-    spec = importlib.util.spec_from_file_location("dbt_project_files", ROOT / "loader" / "dbt_project_files.py")
+    module_path = ROOT / "loader" / "focus_ingest" / "dbt_project_files.py"
+    spec = importlib.util.spec_from_file_location("dbt_project_files", module_path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,7 +36,7 @@ class BuildPyWithDbtProject(build_py):
         files = _project_files()
         if not any(path.name == "dbt_project.yml" for path in files):
             raise SystemExit(f"focus-ingest build: no dbt_project.yml in {ROOT}; build from a full checkout or sdist")
-        target = Path(self.build_lib) / "loader" / PACKAGED_PROJECT
+        target = Path(self.build_lib) / "focus_ingest" / PACKAGED_PROJECT
         shutil.rmtree(target, ignore_errors=True)  # a file deleted from the project must not linger in build/
         for relative in files:
             self.mkpath(str((target / relative).parent))

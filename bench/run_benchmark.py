@@ -37,7 +37,7 @@ import boto3
 import duckdb
 import pyarrow as pa
 
-from loader.sample_data import generate_table, write_csv, write_month_files
+from focus_ingest.sample_data import generate_table, write_csv, write_month_files
 
 ROOT = Path(__file__).resolve().parent
 MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04")
@@ -146,7 +146,7 @@ def generate(folder: Path, rows: int, files_per_month: int) -> list[Path]:
 
 
 def cli(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "loader.cli", *arguments, "--as-of", AS_OF.isoformat(), "--quiet"]
+    return [sys.executable, "-m", "focus_ingest.cli", *arguments, "--as-of", AS_OF.isoformat(), "--quiet"]
 
 
 def ceiling_command(folder: Path, database: Path) -> list[str]:
@@ -233,7 +233,7 @@ def many_files_case(work: Path, runs: Path, files: int, latency_ms: int, skip_s3
     window = ["--backfill-from", MANY_MONTHS[0]]
 
     def many_cli(*arguments: str) -> list[str]:
-        return [sys.executable, "-m", "loader.cli", *arguments, "--as-of", MANY_AS_OF.isoformat(), "--quiet"]
+        return [sys.executable, "-m", "focus_ingest.cli", *arguments, "--as-of", MANY_AS_OF.isoformat(), "--quiet"]
 
     glob = glob_ceiling_command(data, runs / "many-glob.duckdb")
     results = [measure(f"ceiling, glob of {files:,} files", rows, glob, files=files)]

@@ -3,7 +3,7 @@
         version only as long as the code that computed them is unchanged (it is part of validation_id):
         after a change to the project, the next build redoes every file version, as a full rebuild would.
         Comments count too; a needless redo is cheaper than a stale result. Empty at parse time, when
-        there is no graph yet. Not loader/dbt_build.py's project_fingerprint: that one is known before dbt
+        there is no graph yet. Not loader/focus_ingest/dbt_build.py's project_fingerprint: that one is known before dbt
         runs and decides whether to build at all; this one must exist in any build, the loader's or not. -#}
     {%- if not execute -%}
         {{ return('') }}

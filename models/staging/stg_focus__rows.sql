@@ -3,7 +3,7 @@
 -- depends_on: {{ ref('focus_column_aliases') }}
 {# FOCUS values stay text here: telling a malformed value from a valid one is the validation's job
     (int_focus__rows_parsed), which needs the text. raw.focus_rows has every FOCUS column and alias
-    (the loader declares them, loader/focus_catalog.py), null where a file did not carry it. -#}
+    (the loader declares them, loader/focus_ingest/focus_catalog.py), null where a file did not carry it. -#}
 {%- set focus_columns = focus_column_specs() -%}
 
 with

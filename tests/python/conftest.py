@@ -547,8 +547,8 @@ def iam_enforced(
 
 @pytest.fixture(autouse=True)
 def _restore_loader_log_level() -> Iterator[None]:
-    """`focus-ingest validate` run in-process quiets the `loader` logger for the rest of the process; tests that
+    """`focus-ingest validate` run in-process quiets the `focus_ingest` logger for the rest of the process; tests that
     read progress logs after it (test_loader_s3) must not depend on the order the suite runs in."""
-    level = logging.getLogger("loader").level
+    level = logging.getLogger("focus_ingest").level
     yield
-    logging.getLogger("loader").setLevel(level)
+    logging.getLogger("focus_ingest").setLevel(level)

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loader.cli import main
+from focus_ingest.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "reference" / "focus-samples"
 DOC_EXAMPLE = SAMPLES / "doc_example.csv"

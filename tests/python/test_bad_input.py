@@ -90,7 +90,7 @@ def cycle(tmp_path_factory) -> Path:
 
 
 def run_cli_silently(source: Path, database: Path) -> int:
-    from loader.cli import main
+    from focus_ingest.cli import main
 
     return main(["run", "--source", str(source), "--database", str(database), "--as-of", "2025-03-20", "--quiet"])
 

@@ -1,6 +1,6 @@
 """The run as an operator sees it (issue 12): exit statuses and messages of the commands, run as a user runs them.
 
-Each test runs `focus-ingest` (in-process through `loader.cli.main`, or as a subprocess where the terminal,
+Each test runs `focus-ingest` (in-process through `focus_ingest.cli.main`, or as a subprocess where the terminal,
 the process or stdout itself is what is checked) and looks at the exit status and what was printed.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from loader_helpers import DOC_EXAMPLE, minimal_file, query, run_cli, write
 
-from loader import dbt_build, state
-from loader.cli import main
+from focus_ingest import dbt_build, state
+from focus_ingest.cli import main
 
 AS_OF = ("--as-of", "2025-03-15")
 REPO = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def _hold_lock(database: Path) -> subprocess.Popen:
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from loader import state\n"
+         "import sys, time; from pathlib import Path; from focus_ingest import state\n"
          "with state.run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
          str(database)],
         stdout=subprocess.PIPE, text=True, cwd=REPO,
@@ -119,12 +119,12 @@ def test_the_lock_is_held_through_the_dbt_build(capsys, tmp_path, monkeypatch):
 
 
 def test_an_unexpected_error_is_one_line_and_verbose_logs_the_traceback(capsys, caplog, tmp_path, monkeypatch):
-    import loader.cli
+    import focus_ingest.cli
 
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(loader.cli, "run_load", broken)
+    monkeypatch.setattr(focus_ingest.cli, "run_load", broken)
     arguments = ("load", "--source", str(tmp_path), "--database", str(tmp_path / "f.duckdb"))
     status, _, err = run_cli(capsys, *arguments)
     assert status == 1
@@ -386,11 +386,15 @@ def test_run_table_sets_every_option_and_flags_win(capsys, tmp_path):
 
 
 def test_per_source_flags_with_a_config_apply_to_every_source_and_name_is_refused(capsys, tmp_path, monkeypatch):
-    import loader.cli
+    import focus_ingest.cli
 
     seen = []
-    monkeypatch.setattr(loader.cli, "run_load", lambda settings, _: seen.append(settings) or (_ for _ in ()).throw(
-        KeyboardInterrupt))  # fmt: skip
+
+    def run_load(settings, _):
+        seen.append(settings)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(focus_ingest.cli, "run_load", run_load)
     config = write(tmp_path / "s.toml", '[run]\nregion = "eu-west-1"\n[[sources]]\nname = "a"\nlocation = "s3://b/a/"\n'
                    '[[sources]]\nname = "c"\nlocation = "s3://b/c/"\nregion = "us-east-2"\n')  # fmt: skip
     run_cli(capsys, "load", "--config", str(config), "--database", str(tmp_path / "f.duckdb"),

@@ -14,7 +14,7 @@ import pytest
 from conftest import Fault
 from loader_helpers import load, loaded_rows, minimal_file, query, run_cli
 
-from loader import s3_access
+from focus_ingest import s3_access
 
 AS_OF = ("--as-of", "2025-03-15")
 LATENCY_SECONDS = 0.1

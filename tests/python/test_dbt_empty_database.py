@@ -15,8 +15,8 @@ import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from loader_helpers import load, minimal_file, query, write
 
-from loader.dbt_build import DATABASE_VARIABLE, project_dir
-from loader.focus_catalog import focus_column_keys, text_column_hints
+from focus_ingest.dbt_build import DATABASE_VARIABLE, project_dir
+from focus_ingest.focus_catalog import focus_column_keys, text_column_hints
 
 COMMANDS = (["parse"], ["compile"], ["docs", "generate"])
 

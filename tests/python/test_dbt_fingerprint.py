@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from dbt.cli.main import dbtRunner
 
-from loader import dbt_build
-from loader.dbt_project_files import project_files
+from focus_ingest import dbt_build
+from focus_ingest.dbt_project_files import project_files
 
 pytestmark = pytest.mark.slow  # runs dbt: `make test-fast` leaves it out
 

@@ -18,8 +18,8 @@ import duckdb
 import pytest
 from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, csv_records, query, write
 
-from loader.cli import main
-from loader.dbt_build import run_dbt_build
+from focus_ingest.cli import main
+from focus_ingest.dbt_build import run_dbt_build
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 

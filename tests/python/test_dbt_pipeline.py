@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from loader.cli import main
-from loader.dbt_build import MEMORY_LIMIT_VARIABLE
-from loader.settings import DEFAULT_MEMORY_LIMIT
+from focus_ingest.cli import main
+from focus_ingest.dbt_build import MEMORY_LIMIT_VARIABLE
+from focus_ingest.settings import DEFAULT_MEMORY_LIMIT
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 

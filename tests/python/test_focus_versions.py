@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 import pytest
 from loader_helpers import query, run_cli
 
-from loader.cli import main
-from loader.validate import FileVerdict, validate_files
+from focus_ingest.cli import main
+from focus_ingest.validate import FileVerdict, validate_files
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "reference" / "focus-spec"
 VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")

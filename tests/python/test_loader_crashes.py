@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from loader_helpers import load, minimal_file, query, run_cli, write
 
-from loader import state
-from loader.sample_data import write_demo_tree
+from focus_ingest import state
+from focus_ingest.sample_data import write_demo_tree
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 
@@ -32,7 +32,7 @@ def _raw_content(database: Path) -> list[tuple]:
 
 
 def _load_command(source: Path, database: Path) -> list[str]:
-    return [sys.executable, "-m", "loader.cli", "load", "--source", str(source), "--database", str(database),
+    return [sys.executable, "-m", "focus_ingest.cli", "load", "--source", str(source), "--database", str(database),
             "--as-of", AS_OF, "--batch-rows", "5000", "--quiet"]
 
 
@@ -72,7 +72,7 @@ MARTS = (
 def test_sigkill_during_load_or_build_then_a_normal_run_gives_the_marts_of_an_uninterrupted_run(tmp_path):
     source = tmp_path / "bucket"
     write_demo_tree(source, date(2025, 3, 15))
-    run = [sys.executable, "-m", "loader.cli", "run", "--source", str(source), "--as-of", AS_OF, "--quiet"]
+    run = [sys.executable, "-m", "focus_ingest.cli", "run", "--source", str(source), "--as-of", AS_OF, "--quiet"]
     reference = tmp_path / "uninterrupted.duckdb"
     started = time.monotonic()
     built = subprocess.run([*run, "--database", str(reference)], capture_output=True, text=True)

@@ -10,7 +10,7 @@ import pytest
 from conftest import Fault
 from loader_helpers import load, loaded_rows, minimal_file, query
 
-from loader import s3_access
+from focus_ingest import s3_access
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 

@@ -25,8 +25,8 @@ from loader_helpers import (
     write,
 )
 
-from loader import pipeline, reading, state
-from loader.reading import column_key
+from focus_ingest import pipeline, reading, state
+from focus_ingest.reading import column_key
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 
@@ -387,7 +387,7 @@ def test_progress_is_a_status_line_on_a_terminal_and_log_lines_elsewhere(tmp_pat
     source = tmp_path / "bucket"
     write(source / "2025-03" / "a.csv", minimal_file("2025-03", 30_000))
     write(source / "2025-03" / "b.csv", minimal_file("2025-03", 30_000))
-    command = [sys.executable, "-c", "import sys; from loader import progress, cli; "
+    command = [sys.executable, "-c", "import sys; from focus_ingest import progress, cli; "
                "progress.INTERVAL_SECONDS = progress.TERMINAL_INTERVAL_SECONDS = 0; sys.exit(cli.main())",
                "load", "--source", str(source), "--as-of", "2025-03-15", "--batch-rows", "10000"]
 

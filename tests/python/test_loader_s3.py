@@ -8,9 +8,9 @@ import logging
 import pytest
 from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, csv_records, load, loaded_rows, minimal_file, query, run_cli
 
-from loader import progress, s3_access
-from loader.reading import column_key
-from loader.s3_access import SESSION_NAME
+from focus_ingest import progress, s3_access
+from focus_ingest.reading import column_key
+from focus_ingest.s3_access import SESSION_NAME
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 
@@ -191,7 +191,7 @@ def test_progress_is_logged_and_secrets_never_are_in_logs_output_or_database(
     )
 
     assert status == 0
-    progress_lines = [r.getMessage() for r in caplog.records if r.name == "loader.progress"]
+    progress_lines = [r.getMessage() for r in caplog.records if r.name == "focus_ingest.progress"]
     assert any("rows read" in line for line in progress_lines)
     stored = "\n".join(
         str(row) for table in ("manifest", "file_columns", "data_sources", "runs", "focus_rows")

@@ -1,4 +1,4 @@
-"""Many small files: consecutive files with one header are read in one DuckDB scan (loader/pipeline.py).
+"""Many small files: consecutive files with one header are read in one DuckDB scan (loader/focus_ingest/pipeline.py).
 
 What a run stores must not depend on that: a scan of several files gives exactly the rows, lineage,
 row numbers and outcomes of one scan per file, and a bad file among them is rejected alone, with its line.
@@ -11,7 +11,7 @@ import gzip
 import pytest
 from loader_helpers import MINIMAL_HEADER, load, minimal_file, query, write
 
-from loader import pipeline
+from focus_ingest import pipeline
 
 AS_OF = ("--as-of", "2025-03-15")
 

@@ -16,11 +16,11 @@ import duckdb
 import pytest
 from loader_helpers import DOC_EXAMPLE, run_cli, write
 
-from loader import dbt_build
-from loader.dbt_project_files import project_files
+from focus_ingest import dbt_build
+from focus_ingest.dbt_project_files import project_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGED = "loader/dbt_project"
+PACKAGED = "focus_ingest/dbt_project"
 
 
 def test_the_project_files_are_the_dbt_project_without_the_python_tests():
@@ -39,7 +39,7 @@ def test_a_checkout_uses_the_project_at_the_repository_root():
 @pytest.mark.parametrize("command", ["run", "load", "validate"])
 def test_a_missing_project_is_one_line_and_exit_2_before_anything_is_read(capsys, tmp_path, monkeypatch, command):
     monkeypatch.setattr(dbt_build, "REPOSITORY_ROOT", tmp_path / "no-project")
-    for module in ("loader.cli", "loader.validate"):
+    for module in ("focus_ingest.cli", "focus_ingest.validate"):
         monkeypatch.setattr(f"{module}.run_load", lambda *_: pytest.fail("files were loaded"))
     source = write(tmp_path / "bucket" / "2025-03" / "doc.csv", DOC_EXAMPLE.read_text())
     database = tmp_path / "focus.duckdb"
@@ -82,7 +82,7 @@ def test_a_wheel_installed_elsewhere_runs_a_full_cycle_and_writes_nothing_into_s
     with tarfile.open(sdist) as archive:
         in_sdist = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert project <= in_sdist
-    assert {"reference/README.md", "LICENSE", "loader/templates/report.html.j2", "setup.py"} <= in_sdist
+    assert {"reference/README.md", "LICENSE", "loader/focus_ingest/templates/report.html.j2", "setup.py"} <= in_sdist
     assert not any(name.startswith("tests/python") for name in in_sdist)
     with zipfile.ZipFile(wheel) as archive:
         in_wheel = set(archive.namelist())
@@ -93,7 +93,8 @@ def test_a_wheel_installed_elsewhere_runs_a_full_cycle_and_writes_nothing_into_s
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
     _run([str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], cwd=tmp_path, timeout=600)
     python = str(venv / "bin" / "python")
-    site_packages = Path(_run([python, "-c", "import loader; print(loader.__file__)"], cwd=tmp_path).stdout).parents[1]
+    where = _run([python, "-c", "import focus_ingest; print(focus_ingest.__file__)"], cwd=tmp_path).stdout
+    site_packages = Path(where).parents[1]
     assert site_packages.is_relative_to(venv)
     before = _snapshot(site_packages)
 

@@ -28,11 +28,11 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from loader import state
-from loader.cli import main
-from loader.errors import FocusIngestError
-from loader.report_html import money, write_report
-from loader.sample_data import generate_table, write_csv, write_demo_tree, write_month_files
+from focus_ingest import state
+from focus_ingest.cli import main
+from focus_ingest.errors import FocusIngestError
+from focus_ingest.report_html import money, write_report
+from focus_ingest.sample_data import generate_table, write_csv, write_demo_tree, write_month_files
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page as BrowserPage
@@ -99,7 +99,7 @@ def run_pipeline(source: Path, database: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "loader.cli",
+        "focus_ingest.cli",
         "run",
         "--source",
         str(source),

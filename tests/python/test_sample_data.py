@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from loader.sample_data import (
+from focus_ingest.sample_data import (
     FOCUS_COLUMNS,
     NULL,
     SECOND_CURRENCY_PROVIDER,

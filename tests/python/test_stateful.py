@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, rule
 
-from loader.cli import main
+from focus_ingest.cli import main
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
 

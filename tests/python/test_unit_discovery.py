@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from loader.discovery import EXPECTED_LAYOUT, classify, discover
-from loader.errors import SourceError
-from loader.stores import StoredObject
+from focus_ingest.discovery import EXPECTED_LAYOUT, classify, discover
+from focus_ingest.errors import SourceError
+from focus_ingest.stores import StoredObject
 
 
 def stored(key: str) -> StoredObject:

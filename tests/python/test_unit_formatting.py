@@ -11,8 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from loader.progress import human_bytes
-from loader.report_html import (
+from focus_ingest.progress import human_bytes
+from focus_ingest.report_html import (
     ChartSeries,
     CostLine,
     CurrencyCosts,
@@ -25,7 +25,7 @@ from loader.report_html import (
     render_report,
     stacked_bar_chart,
 )
-from loader.sample_data import (
+from focus_ingest.sample_data import (
     FOCUS_COLUMNS,
     NULL,
     _csv_lines,

@@ -1,4 +1,4 @@
-"""Month arithmetic (loader/months.py): the window's start, the report's month axis, the sample's months."""
+"""Month arithmetic (focus_ingest/months.py): the window's start, the report's month axis, the sample's months."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from loader.months import add_months, month_number, month_of, month_text, months_between
-from loader.settings import DataSource, RunSettings
+from focus_ingest.months import add_months, month_number, month_of, month_text, months_between
+from focus_ingest.settings import DataSource, RunSettings
 
 
 def test_months_between_crosses_years() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loader.reading import (
+from focus_ingest.reading import (
     HEADER_LIMIT_BYTES,
     CsvReader,
     Lineage,

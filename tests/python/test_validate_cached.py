@@ -17,10 +17,10 @@ import pyarrow as pa
 import pytest
 from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, run_cli, write
 
-from loader import compiled_validation, dbt_build
-from loader.dbt_project_files import project_files
-from loader.errors import FocusIngestError
-from loader.reading import (
+from focus_ingest import compiled_validation, dbt_build
+from focus_ingest.dbt_project_files import project_files
+from focus_ingest.errors import FocusIngestError
+from focus_ingest.reading import (
     CsvReader,
     Lineage,
     ReadOptions,
@@ -30,7 +30,7 @@ from loader.reading import (
     lineage_values,
     read_header,
 )
-from loader.validate import validate_files, validate_files_with_dbt
+from focus_ingest.validate import validate_files, validate_files_with_dbt
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_two_validate_processes_at_once_on_an_empty_cache(files, tmp_path):
     cache, work = tmp_path / "cache", tmp_path / "cwd"
     work.mkdir()
     environment = {**os.environ, compiled_validation.CACHE_VARIABLE: str(cache)}
-    command = [sys.executable, "-m", "loader.cli", "validate", *map(str, files[:3]), "--format", "json"]
+    command = [sys.executable, "-m", "focus_ingest.cli", "validate", *map(str, files[:3]), "--format", "json"]
     processes = [
         subprocess.Popen(command, cwd=work, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)

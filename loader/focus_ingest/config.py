@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from loader.errors import ConfigError
-from loader.settings import MONTH_PATTERN, VALIDATION_PROFILES, parse_size
+from focus_ingest.errors import ConfigError
+from focus_ingest.settings import MONTH_PATTERN, VALIDATION_PROFILES, parse_size
 
 
 def _size(value: object) -> object:

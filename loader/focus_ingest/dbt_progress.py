@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from loader.progress import INTERVAL_SECONDS, TERMINAL_INTERVAL_SECONDS
+from focus_ingest.progress import INTERVAL_SECONDS, TERMINAL_INTERVAL_SECONDS
 
-logger = logging.getLogger("loader.dbt")
+logger = logging.getLogger("focus_ingest.dbt")
 
 RESULT_EVENTS = {
     "LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult", "LogNodeResult", "SkippingDetails",

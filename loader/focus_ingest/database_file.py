@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loader.errors import ConfigError
+from focus_ingest.errors import ConfigError
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 DATABASE_FILE_NAME = "focus.duckdb"

@@ -3,7 +3,7 @@
 There is one implementation of the rules: the dbt project. This command lays the files out as month
 folders in a private scratch directory, reads them with the loader's own reading and planning code into
 the raw tables of a copy of the cached template database, runs on it the SQL dbt compiled for the models
-that produce `file_validation` and `validation_errors` (loader/compiled_validation.py), and reports what
+that produce `file_validation` and `validation_errors` (loader/focus_ingest/compiled_validation.py), and reports what
 they say, in words, JSON or JUnit XML. It needs no database, lake or lock, so several can run at once.
 
 `validate_files_with_dbt` does the same through the whole loader (dlt) and `dbt build`: slower, the
@@ -22,16 +22,16 @@ from xml.etree import ElementTree
 
 import duckdb
 
-from loader import compiled_validation, state
-from loader.compiled_validation import VALIDATION_MODELS
-from loader.dbt_build import run_dbt_build
-from loader.discovery import SUPPORTED_EXTENSIONS, BillingFile
-from loader.errors import ConfigError, FocusIngestError, TransientFileError
-from loader.pipeline import new_run_id, plan_source, read_limits, run_load, work_dir_for
-from loader.progress import plural
-from loader.reading import Lineage, ReadOptions, UnreadableFile, column_key, insert_rows, plain_csv, read_header
-from loader.settings import MONTH_PATTERN, DataSource, RunSettings
-from loader.stores import Store
+from focus_ingest import compiled_validation, state
+from focus_ingest.compiled_validation import VALIDATION_MODELS
+from focus_ingest.dbt_build import run_dbt_build
+from focus_ingest.discovery import SUPPORTED_EXTENSIONS, BillingFile
+from focus_ingest.errors import ConfigError, FocusIngestError, TransientFileError
+from focus_ingest.pipeline import new_run_id, plan_source, read_limits, run_load, work_dir_for
+from focus_ingest.progress import plural
+from focus_ingest.reading import Lineage, ReadOptions, UnreadableFile, column_key, insert_rows, plain_csv, read_header
+from focus_ingest.settings import MONTH_PATTERN, DataSource, RunSettings
+from focus_ingest.stores import Store
 
 SOURCE_NAME = "validate"
 

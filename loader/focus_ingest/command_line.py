@@ -11,9 +11,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
 
-from loader.errors import ConfigError
-from loader.reading import ReadOptions
-from loader.settings import DEFAULT_DATABASE, DEFAULT_LOOKBACK_MONTHS, VALIDATION_PROFILES, parse_size
+from focus_ingest.errors import ConfigError
+from focus_ingest.reading import ReadOptions
+from focus_ingest.settings import DEFAULT_DATABASE, DEFAULT_LOOKBACK_MONTHS, VALIDATION_PROFILES, parse_size
 
 
 def size(text: str) -> int:

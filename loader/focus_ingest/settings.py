@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from loader.errors import ConfigError
-from loader.months import add_months, month_of
+from focus_ingest.errors import ConfigError
+from focus_ingest.months import add_months, month_of
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 VALIDATION_PROFILES = ("any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4")

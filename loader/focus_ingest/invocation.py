@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from loader.config import ConfigFile, RunTable, SourceOptions, SourceTable, read_config
-from loader.errors import ConfigError
-from loader.reading import ReadOptions
-from loader.settings import (
+from focus_ingest.config import ConfigFile, RunTable, SourceOptions, SourceTable, read_config
+from focus_ingest.errors import ConfigError
+from focus_ingest.reading import ReadOptions
+from focus_ingest.settings import (
     DEFAULT_DATABASE,
     DEFAULT_LOOKBACK_MONTHS,
     DataSource,

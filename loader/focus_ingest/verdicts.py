@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from loader import state
+from focus_ingest import state
 
 NOT_VALIDATED = "not validated yet"
 

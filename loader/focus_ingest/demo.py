@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from loader import state
-from loader.dbt_build import build_marts
-from loader.pipeline import run_load, work_dir_for
-from loader.run_report import RunOutcome, render_outcome
-from loader.sample_data import write_demo_tree
-from loader.settings import DataSource, RunSettings
-from loader.verdicts import rejected_in_window
+from focus_ingest import state
+from focus_ingest.dbt_build import build_marts
+from focus_ingest.pipeline import run_load, work_dir_for
+from focus_ingest.run_report import RunOutcome, render_outcome
+from focus_ingest.sample_data import write_demo_tree
+from focus_ingest.settings import DataSource, RunSettings
+from focus_ingest.verdicts import rejected_in_window
 
 DEMO_SOURCE = "demo"
 

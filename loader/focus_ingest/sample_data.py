@@ -31,7 +31,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loader.months import add_months, month_of, months_between
+from focus_ingest.months import add_months, month_of, months_between
 
 log = logging.getLogger(__name__)
 

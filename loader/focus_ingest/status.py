@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
-from loader import state
-from loader.verdicts import NOT_VALIDATED, current_verdicts
+from focus_ingest import state
+from focus_ingest.verdicts import NOT_VALIDATED, current_verdicts
 
 VERDICTS = ("accepted", "rejected", "unreadable", NOT_VALIDATED)
 ERROR_WIDTH = 100  # characters of the first error shown per file in the text

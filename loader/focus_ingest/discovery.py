@@ -10,10 +10,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from loader.errors import SourceError
-from loader.progress import plural
-from loader.settings import MONTH_PATTERN
-from loader.stores import StoredObject
+from focus_ingest.errors import SourceError
+from focus_ingest.progress import plural
+from focus_ingest.settings import MONTH_PATTERN
+from focus_ingest.stores import StoredObject
 
 SUPPORTED_EXTENSIONS = (".csv", ".csv.gz")
 EXPECTED_LAYOUT = "<prefix>/YYYY-MM/<name>.csv or <name>.csv.gz (one folder per billing month, e.g. 2025-03/)"

@@ -8,7 +8,7 @@ it left (seeds loaded by dbt, raw tables in the loader's shape, models dropped) 
 folder. A validate call copies that database and executes the SQL on it: what it runs is what dbt build runs.
 
 Two things make that SQL valid for any file. The raw layer has every FOCUS column and alias the project
-knows (loader/focus_catalog.py, as on any load), so a file without one has nulls there, as in a shared raw
+knows (loader/focus_ingest/focus_catalog.py, as on any load), so a file without one has nulls there, as in a shared raw
 layer; the template file's header carries them all as well. And the template database has no model
 relations, so incremental models compiled as first builds (their pre-hooks only act on an existing
 relation).
@@ -29,12 +29,12 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from loader import state
-from loader.dbt_build import project_dir, project_fingerprint, run_dbt_build
-from loader.errors import FocusIngestError
-from loader.focus_catalog import focus_column_keys
-from loader.pipeline import run_load, work_dir_for
-from loader.settings import DataSource, RunSettings
+from focus_ingest import state
+from focus_ingest.dbt_build import project_dir, project_fingerprint, run_dbt_build
+from focus_ingest.errors import FocusIngestError
+from focus_ingest.focus_catalog import focus_column_keys
+from focus_ingest.pipeline import run_load, work_dir_for
+from focus_ingest.settings import DataSource, RunSettings
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Where files come from: a uniform listing and fetching interface over S3 and local folders.
 
 The rest of the loader sees only `StoredObject`s and local paths, so discovery, change detection and reading
-are the same code for a bucket, an on-premises export folder and the demo. `loader.sources` picks the
+are the same code for a bucket, an on-premises export folder and the demo. `focus_ingest.sources` picks the
 store of a data source.
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from loader.errors import SourceError, TransientFileError
+from focus_ingest.errors import SourceError, TransientFileError
 
 
 @dataclass(frozen=True)

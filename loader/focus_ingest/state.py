@@ -20,8 +20,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from loader.database_file import missing_database_hint
-from loader.errors import ConfigError, FocusIngestError
+from focus_ingest.database_file import missing_database_hint
+from focus_ingest.errors import ConfigError, FocusIngestError
 
 logger = logging.getLogger(__name__)
 

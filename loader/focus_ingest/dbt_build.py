@@ -14,29 +14,29 @@ from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
-from loader import state
-from loader.dbt_progress import DbtProgress
-from loader.dbt_project_files import project_files
-from loader.errors import ConfigError, FocusIngestError
-from loader.settings import DEFAULT_MEMORY_LIMIT
+from focus_ingest import state
+from focus_ingest.dbt_progress import DbtProgress
+from focus_ingest.dbt_project_files import project_files
+from focus_ingest.errors import ConfigError, FocusIngestError
+from focus_ingest.settings import DEFAULT_MEMORY_LIMIT
 
 logger = logging.getLogger(__name__)
 
 DATABASE_VARIABLE = "FOCUS_INGEST_DATABASE"  # read by profiles.yml
 MEMORY_LIMIT_VARIABLE = "FOCUS_INGEST_MEMORY_LIMIT"  # read by profiles.yml
-PACKAGED_PROJECT = "dbt_project"  # loader/dbt_project/ in a built package (setup.py copies it there)
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+PACKAGED_PROJECT = "dbt_project"  # focus_ingest/dbt_project/ in a built package (setup.py copies it there)
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]  # loader/focus_ingest/ -> the repository
 
 
 def project_dir() -> Path:
     """The dbt project: inside the installed package (a wheel, `pip install .`, pipx), else the repository
     root (a checkout, an editable install). An installed package is a folder on disk, never a zip: dbt
     reads the project by path."""
-    for candidate in (Path(str(files("loader") / PACKAGED_PROJECT)), REPOSITORY_ROOT):
+    for candidate in (Path(str(files("focus_ingest") / PACKAGED_PROJECT)), REPOSITORY_ROOT):
         if (candidate / "dbt_project.yml").is_file():
             return candidate
     raise ConfigError(
-        f"The dbt project (dbt_project.yml) was not found in {files('loader') / PACKAGED_PROJECT} nor in "
+        f"The dbt project (dbt_project.yml) was not found in {files('focus_ingest') / PACKAGED_PROJECT} nor in "
         f"{REPOSITORY_ROOT}: this installation of focus-ingest is incomplete; reinstall it from a wheel or "
         "with `pip install .` in its repository."
     )

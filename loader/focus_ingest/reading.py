@@ -25,9 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from loader.errors import ConfigError, FocusIngestError
-from loader.settings import DEFAULT_MEMORY_LIMIT, parse_size
-from loader.state import single_row
+from focus_ingest.errors import ConfigError, FocusIngestError
+from focus_ingest.settings import DEFAULT_MEMORY_LIMIT, parse_size
+from focus_ingest.state import single_row
 
 HEADER_LIMIT_BYTES = 1024 * 1024
 # DuckDB's two reading threads hold a few read blocks each: a 32 MiB block failed under a 64 MB limit and

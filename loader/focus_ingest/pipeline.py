@@ -26,13 +26,13 @@ import pyarrow as pa
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loader import state
-from loader.dbt_build import project_dir
-from loader.discovery import BillingFile, discover
-from loader.errors import FocusIngestError, SourceError, TransientFileError
-from loader.focus_catalog import focus_column_keys, text_column_hints
-from loader.progress import FileProgress, plural
-from loader.reading import (
+from focus_ingest import state
+from focus_ingest.dbt_build import project_dir
+from focus_ingest.discovery import BillingFile, discover
+from focus_ingest.errors import FocusIngestError, SourceError, TransientFileError
+from focus_ingest.focus_catalog import focus_column_keys, text_column_hints
+from focus_ingest.progress import FileProgress, plural
+from focus_ingest.reading import (
     CsvReader,
     Lineage,
     ReadOptions,
@@ -41,9 +41,9 @@ from loader.reading import (
     plain_csv,
     read_header,
 )
-from loader.settings import DataSource, RunSettings
-from loader.sources import open_store
-from loader.stores import Store, StoredObject
+from focus_ingest.settings import DataSource, RunSettings
+from focus_ingest.sources import open_store
+from focus_ingest.stores import Store, StoredObject
 
 logger = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from botocore.exceptions import (
 )
 from botocore.utils import parse_timestamp
 
-from loader.errors import SourceError, TransientFileError
-from loader.settings import DataSource
-from loader.stores import ByteProgress, StoredObject
+from focus_ingest.errors import SourceError, TransientFileError
+from focus_ingest.settings import DataSource
+from focus_ingest.stores import ByteProgress, StoredObject
 
 logger = logging.getLogger(__name__)
 

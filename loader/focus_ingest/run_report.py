@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loader.dbt_build import BuildResult
-from loader.pipeline import RunSummary
-from loader.progress import human_bytes, plural
-from loader.verdicts import FileVerdict
+from focus_ingest.dbt_build import BuildResult
+from focus_ingest.pipeline import RunSummary
+from focus_ingest.progress import human_bytes, plural
+from focus_ingest.verdicts import FileVerdict
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 

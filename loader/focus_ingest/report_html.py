@@ -30,10 +30,10 @@ from typing import Any
 import duckdb
 import jinja2
 
-from loader import state
-from loader.errors import FocusIngestError
-from loader.months import months_between
-from loader.progress import human_bytes
+from focus_ingest import state
+from focus_ingest.errors import FocusIngestError
+from focus_ingest.months import months_between
+from focus_ingest.progress import human_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -515,7 +515,7 @@ def glance_tiles(data: ReportData) -> list[tuple[str, str, str]]:
 def _environment() -> jinja2.Environment:
     """The templates ship in the package (package data), so the report works from any install."""
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader(__package__ or "loader", "templates"),
+        loader=jinja2.PackageLoader(__package__ or "focus_ingest", "templates"),
         autoescape=True,  # every value is untrusted text unless a template marks it otherwise
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.do"],

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-logger = logging.getLogger("loader.progress")
+logger = logging.getLogger("focus_ingest.progress")
 
 INTERVAL_SECONDS = 5.0  # between log lines (cron, CI)
 TERMINAL_INTERVAL_SECONDS = 0.5  # between redraws of the status line (a terminal)

@@ -15,17 +15,17 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loader import state
-from loader.command_line import build_parser
-from loader.database_file import check_database
-from loader.dbt_build import BuildResult, build_marts, project_dir
-from loader.errors import ConfigError, FocusIngestError
-from loader.invocation import Invocation, resolve
-from loader.pipeline import RunSummary, run_load, work_dir_for
-from loader.run_report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, render_outcome
-from loader.settings import DEFAULT_DATABASE
-from loader.status import render_status, status_of
-from loader.verdicts import FileVerdict, rejected_in_window
+from focus_ingest import state
+from focus_ingest.command_line import build_parser
+from focus_ingest.database_file import check_database
+from focus_ingest.dbt_build import BuildResult, build_marts, project_dir
+from focus_ingest.errors import ConfigError, FocusIngestError
+from focus_ingest.invocation import Invocation, resolve
+from focus_ingest.pipeline import RunSummary, run_load, work_dir_for
+from focus_ingest.run_report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, render_outcome
+from focus_ingest.settings import DEFAULT_DATABASE
+from focus_ingest.status import render_status, status_of
+from focus_ingest.verdicts import FileVerdict, rejected_in_window
 
 logger = logging.getLogger("focus_ingest")
 
@@ -37,8 +37,7 @@ _QUIET_LIBRARIES = ("dlt", "botocore", "boto3", "urllib3", "s3transfer")
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    for name in ("loader", "focus_ingest"):
-        logging.getLogger(name).setLevel(level)
+    logging.getLogger("focus_ingest").setLevel(level)
     for noisy in _QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
@@ -99,10 +98,10 @@ def _status(arguments: argparse.Namespace) -> int:
 def _report(arguments: argparse.Namespace) -> int:
     # The three commands' own modules are imported when they run, for start-up time only (no import cycle):
     # together ~0.14 s of every other command's start (`python -X importtime`).
-    from loader.report_html import write_report  # Jinja2 and the report's queries: only here
+    from focus_ingest.report_html import write_report  # Jinja2 and the report's queries: only here
 
     database = _database(arguments, must_exist=True)
-    logging.getLogger("loader.report_html").setLevel(logging.WARNING)  # the line below says it once
+    logging.getLogger("focus_ingest.report_html").setLevel(logging.WARNING)  # the line below says it once
     with state.run_lock(database, shared=True):
         written = write_report(database, arguments.output)
     print(json.dumps({"report": str(written)}) if arguments.json else f"report written to {written}")
@@ -110,10 +109,10 @@ def _report(arguments: argparse.Namespace) -> int:
 
 
 def _validate(arguments: argparse.Namespace) -> int:
-    from loader.validate import render_json, render_junit, render_text, validate_files  # see _report
+    from focus_ingest.validate import render_json, render_junit, render_text, validate_files  # see _report
 
     if not arguments.verbose:
-        logging.getLogger("loader").setLevel(logging.WARNING)  # the verdicts are the output
+        logging.getLogger("focus_ingest").setLevel(logging.WARNING)  # the verdicts are the output
     verdicts = validate_files(arguments.paths, arguments.month, arguments.profile)
     render = {"text": render_text, "json": render_json, "junit": render_junit}[arguments.format]
     print(render(verdicts))
@@ -121,7 +120,7 @@ def _validate(arguments: argparse.Namespace) -> int:
 
 
 def _demo(arguments: argparse.Namespace) -> int:
-    from loader.demo import run_demo  # sample generation is only needed here; see _report
+    from focus_ingest.demo import run_demo  # sample generation is only needed here; see _report
 
     if arguments.database is not None:
         check_database(arguments.database, must_exist=False)
