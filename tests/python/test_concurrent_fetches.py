@@ -16,6 +16,8 @@ from loader_helpers import load, loaded_rows, minimal_file, query, run_cli
 
 from focus_ingest import s3_access
 
+pytestmark = pytest.mark.slow  # whole loads against moto with injected latency: `make test-fast` leaves it out
+
 AS_OF = ("--as-of", "2025-03-15")
 LATENCY_SECONDS = 0.1
 logger = logging.getLogger(__name__)

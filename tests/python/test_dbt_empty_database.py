@@ -18,6 +18,8 @@ from loader_helpers import load, minimal_file, query, write
 from focus_ingest.dbt_build import DATABASE_VARIABLE, project_dir
 from focus_ingest.focus_catalog import focus_column_keys, text_column_hints
 
+pytestmark = pytest.mark.slow  # runs dbt: `make test-fast` leaves it out
+
 COMMANDS = (["parse"], ["compile"], ["docs", "generate"])
 
 

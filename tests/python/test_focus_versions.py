@@ -19,6 +19,8 @@ from loader_helpers import query, run_cli
 from focus_ingest.cli import main
 from focus_ingest.validate import FileVerdict, validate_files
 
+pytestmark = pytest.mark.slow  # runs validate and dbt: `make test-fast` leaves it out
+
 SPEC_DIR = Path(__file__).resolve().parents[2] / "reference" / "focus-spec"
 VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
 MONTH = "2025-03"

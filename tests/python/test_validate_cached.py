@@ -32,6 +32,8 @@ from focus_ingest.reading import (
 )
 from focus_ingest.validate import validate_files, validate_files_with_dbt
 
+pytestmark = pytest.mark.slow  # builds the validation cache with dbt: `make test-fast` leaves it out
+
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory):
