@@ -132,9 +132,8 @@ SERVICES = CostBreakdown(
     ("x_ChartSeries", "x_IsOtherSeries"),
     lambda line: (line.series_id,),  # the slot: the largest first, "Other" last
 )
-REQUIRED_MARTS = (
-    "costs_monthly", "data_sources", "file_validation", "validation_errors", SUB_ACCOUNTS.mart, SERVICES.mart
-)  # fmt: skip
+REQUIRED_MARTS = ("costs_monthly", "data_sources", "file_validation", "validation_errors", SUB_ACCOUNTS.mart)
+# A database built by a version before the service mart still shows everything else until its next build.
 
 
 @dataclass(frozen=True)
@@ -171,6 +170,7 @@ class ReportData:
     last_run: LastRun | None = None
     unfinished_runs: list[tuple[str, datetime]] = field(default_factory=list)
     marts_ready: bool = False
+    services_ready: bool = False  # marts.report_costs_by_service is there (built by this version)
     files: list[CycleFile] = field(default_factory=list)
     failures: dict[tuple[str, str, str], list[RuleFailure]] = field(default_factory=dict)
     costs: list[CurrencyCosts] = field(default_factory=list)  # per sub-account
@@ -371,12 +371,14 @@ def read_report_data(database: Path) -> ReportData:
             "select run_id, started_at from raw.runs where finished_at is null order by started_at"
         ).fetchall()
         data.marts_ready = all(("marts", name) in tables for name in REQUIRED_MARTS)
+        data.services_ready = data.marts_ready and ("marts", SERVICES.mart) in tables
         if data.last_run is not None:
             data.files = _cycle_files(connection, data.last_run, data.marts_ready)
             if data.marts_ready:
                 data.failures = _rule_failures(connection, data.last_run)
         if data.marts_ready:
             data.costs = _costs(connection, SUB_ACCOUNTS)
+        if data.services_ready:
             data.service_costs = _costs(connection, SERVICES)
     return data
 

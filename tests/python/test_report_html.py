@@ -548,6 +548,23 @@ def test_second_run_after_the_fixes(cycles: Cycles, tmp_path: Path) -> None:
     assert not page.find("p", class_="notice")
 
 
+def test_database_built_before_the_service_mart_shows_the_rest(cycles: Cycles, tmp_path: Path) -> None:
+    """A database an earlier version built has no marts.report_costs_by_service until its next build."""
+    database = tmp_path / "older.duckdb"
+    shutil.copy(cycles.first, database)
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("drop table marts.report_costs_by_service")
+    _, page = read_page(write_report(database, tmp_path / "report.html"))
+    services = page.one("section", id="services").text
+    assert "built by an earlier version" in services and "run focus-ingest run" in services
+    assert not page.find("table", class_="costs", data_breakdown="services")
+    assert {table.attrs["data-currency"] for table in page.find("table", data_breakdown="sub-accounts")} == {
+        "EUR",
+        "USD",
+    }
+    assert page.find("article", class_="rejected")
+
+
 def test_load_without_build_says_to_run_the_build(tmp_path: Path) -> None:
     source, database = tmp_path / "bucket", tmp_path / "focus.duckdb"
     write_month_files(source, "2025-03", 1, 5, 2024)
