@@ -1,8 +1,9 @@
 """`focus-ingest report`: one self-contained HTML page that a FinOps lead opens after a run.
 
 It shows the monthly cost per data source and sub-account and per service (charts and tables, one set per
-currency, since amounts in different currencies never add up), the files of the last run with their status, the rejected
-files with their reasons, sample values and how to fix them, and the months the run covered or skipped.
+currency, since amounts in different currencies never add up), the files of the last run with their status,
+the rejected files with their reasons, sample values and how to fix them, and the months the run covered or
+skipped.
 
 The page must open from a mail attachment or a shared drive, offline: CSS and the SVG charts are inline,
 there is no script, and a Content-Security-Policy forbids scripts and network requests outright. File
@@ -132,8 +133,8 @@ SERVICES = CostBreakdown(
     ("x_ChartSeries", "x_IsOtherSeries"),
     lambda line: (line.series_id,),  # the slot: the largest first, "Other" last
 )
+# Not the service mart: a database built by an earlier version still shows everything else until its next build.
 REQUIRED_MARTS = ("costs_monthly", "data_sources", "file_validation", "validation_errors", SUB_ACCOUNTS.mart)
-# A database built by a version before the service mart still shows everything else until its next build.
 
 
 @dataclass(frozen=True)
