@@ -1,16 +1,17 @@
 """`focus-ingest report`: one self-contained HTML page that a FinOps lead opens after a run.
 
-It shows the monthly cost per data source and sub-account (charts and tables, one set per currency, since
-amounts in different currencies never add up), the files of the last run with their status, the rejected
-files with their reasons, sample values and how to fix them, and the months the run covered or skipped.
+It shows the monthly cost per data source and sub-account and per service (charts and tables, one set per
+currency, since amounts in different currencies never add up), the files of the last run with their status,
+the rejected files with their reasons, sample values and how to fix them, and the months the run covered or
+skipped.
 
 The page must open from a mail attachment or a shared drive, offline: CSS and the SVG charts are inline,
 there is no script, and a Content-Security-Policy forbids scripts and network requests outright. File
 names and values come from data producers and are untrusted: the page is rendered by Jinja2 templates
 (`templates/`) with autoescape on, so every value is escaped by the template engine, never by hand. The
-cost grouping (series per sub-account, the chart's top N and "Other") is the mart
-`marts.report_costs_by_sub_account`; sums are exact DECIMAL sums computed by DuckDB, Python only formats
-them and turns them into pixel sizes for the charts.
+cost grouping (series per sub-account or per service, the chart's top N and "Other") is the marts'
+(`marts.report_costs_by_sub_account`, `marts.report_costs_by_service`); sums are exact DECIMAL sums computed
+by DuckDB, Python only formats them and turns them into pixel sizes for the charts.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,8 +38,6 @@ from focus_ingest.progress import human_bytes
 
 logger = logging.getLogger(__name__)
 
-COSTS_MART = "report_costs_by_sub_account"
-REQUIRED_MARTS = ("costs_monthly", "data_sources", "file_validation", "validation_errors", COSTS_MART)
 COST_METRICS = (("BilledCost", "Billed cost"), ("EffectiveCost", "Effective cost"))
 _PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 _OTHER_COLOUR = "#bab0ac"
@@ -98,20 +97,49 @@ class RuleFailure:
 
 @dataclass
 class CostLine:
-    """A row of a cost table: one series (data source or sub-account) or, with series_id None, the total."""
+    """A row of a cost table: one series (a sub-account, a service group) or, with series_id None, the total."""
 
-    series_id: str | None
-    data_source: str | None
-    sub_account_name: str | None
-    sub_account_id: str | None
+    series_id: str | int | None
+    columns: dict[str, Any] = field(default_factory=dict)  # the breakdown's row_columns
     # month -> (BilledCost, EffectiveCost, charge count); total: the same over all months
     by_month: dict[str, tuple[Decimal, Decimal, int]] = field(default_factory=dict)
     total: tuple[Decimal, Decimal, int] = (Decimal(0), Decimal(0), 0)
 
 
 @dataclass(frozen=True)
+class CostBreakdown:
+    """One cost mart of the page: the column that identifies a table row, the columns the row shows beside
+    its amounts (one value per row), and the order of the rows."""
+
+    name: str  # the page's data-breakdown of its charts and tables
+    mart: str
+    series_column: str
+    row_columns: tuple[str, ...]
+    sort_key: Callable[[CostLine], tuple[Any, ...]]
+
+
+SUB_ACCOUNTS = CostBreakdown(
+    "sub-accounts",
+    "report_costs_by_sub_account",
+    "x_DataSourceId",
+    ("x_ParentDataSourceId", "x_SubAccountName", "x_SubAccountId"),
+    # grouped by data source, the largest first
+    lambda line: (line.columns["x_ParentDataSourceId"], -line.total[0], line.series_id),
+)
+SERVICES = CostBreakdown(
+    "services",
+    "report_costs_by_service",
+    "x_ChartSlot",
+    ("x_ChartSeries", "x_IsOtherSeries"),
+    lambda line: (line.series_id,),  # the slot: the largest first, "Other" last
+)
+# Not the service mart: a database built by an earlier version still shows everything else until its next build.
+REQUIRED_MARTS = ("costs_monthly", "data_sources", "file_validation", "validation_errors", SUB_ACCOUNTS.mart)
+
+
+@dataclass(frozen=True)
 class ChartSeries:
-    """One stacked segment series of a chart: a sub-account, or "Other" for the smaller ones together."""
+    """One stacked segment series of a chart: a sub-account or a service, or "Other" for the smaller ones."""
 
     slot: int
     label: str
@@ -143,9 +171,11 @@ class ReportData:
     last_run: LastRun | None = None
     unfinished_runs: list[tuple[str, datetime]] = field(default_factory=list)
     marts_ready: bool = False
+    services_ready: bool = False  # marts.report_costs_by_service is there (built by this version)
     files: list[CycleFile] = field(default_factory=list)
     failures: dict[tuple[str, str, str], list[RuleFailure]] = field(default_factory=dict)
-    costs: list[CurrencyCosts] = field(default_factory=list)
+    costs: list[CurrencyCosts] = field(default_factory=list)  # per sub-account
+    service_costs: list[CurrencyCosts] = field(default_factory=list)
 
 
 # --- reading the database ---------------------------------------------------------------------------------
@@ -262,33 +292,34 @@ def _rule_failures(
     return failures
 
 
-def _costs(connection: duckdb.DuckDBPyConnection) -> list[CurrencyCosts]:
+def _costs(connection: duckdb.DuckDBPyConnection, breakdown: CostBreakdown) -> list[CurrencyCosts]:
     """Per currency: the table (series x month, with totals) and the chart series, all sums by DuckDB."""
+    series = ", ".join((breakdown.series_column, *breakdown.row_columns))
     rows = connection.execute(
         f"""
         select
-            BillingCurrency, x_DataSourceId, x_ParentDataSourceId, x_SubAccountName, x_SubAccountId,
-            x_BillingMonth, sum(BilledCost), sum(EffectiveCost), sum(x_ChargeCount),
-            grouping(x_DataSourceId) = 0 as per_series,
-            grouping(x_BillingMonth) = 0 as per_month
-        from marts.{COSTS_MART}
+            BillingCurrency, x_BillingMonth, sum(BilledCost), sum(EffectiveCost), sum(x_ChargeCount),
+            grouping({breakdown.series_column}) = 0 as per_series,
+            grouping(x_BillingMonth) = 0 as per_month,
+            {series}
+        from marts.{breakdown.mart}
         group by grouping sets (
-            (BillingCurrency, x_DataSourceId, x_ParentDataSourceId, x_SubAccountName, x_SubAccountId,
-             x_BillingMonth),
-            (BillingCurrency, x_DataSourceId, x_ParentDataSourceId, x_SubAccountName, x_SubAccountId),
+            (BillingCurrency, {series}, x_BillingMonth),
+            (BillingCurrency, {series}),
             (BillingCurrency, x_BillingMonth),
             (BillingCurrency)
         )
         """
     ).fetchall()
     by_currency: dict[str, CurrencyCosts] = {}
-    lines: dict[tuple[str, str], CostLine] = {}
-    for currency, series_id, source, name, sub_id, month, billed, effective, charges, per_series, per_month in rows:
-        costs = by_currency.setdefault(currency, CurrencyCosts(currency, total=CostLine(None, None, None, None)))
+    lines: dict[tuple[str, Any], CostLine] = {}
+    for currency, month, billed, effective, charges, per_series, per_month, series_id, *row_values in rows:
+        costs = by_currency.setdefault(currency, CurrencyCosts(currency, total=CostLine(None)))
         if per_series:
             line = lines.get((currency, series_id))
             if line is None:
-                line = lines[(currency, series_id)] = CostLine(series_id, source, name, sub_id)
+                columns = dict(zip(breakdown.row_columns, row_values, strict=True))
+                line = lines[(currency, series_id)] = CostLine(series_id, columns)
                 costs.lines.append(line)
         else:
             line = costs.total
@@ -298,21 +329,21 @@ def _costs(connection: duckdb.DuckDBPyConnection) -> list[CurrencyCosts]:
             line.total = (billed, effective, charges)
         if per_month and not per_series:
             costs.months.append(month)
-    charts = _chart_series(connection)
+    charts = _chart_series(connection, breakdown.mart)
     for costs in by_currency.values():
         costs.months.sort()
-        costs.lines.sort(key=lambda line: (line.data_source or "", -line.total[0], line.series_id or ""))
+        costs.lines.sort(key=breakdown.sort_key)
         costs.chart = charts.get(costs.currency, [])
     return [by_currency[currency] for currency in sorted(by_currency)]
 
 
-def _chart_series(connection: duckdb.DuckDBPyConnection) -> dict[str, list[ChartSeries]]:
+def _chart_series(connection: duckdb.DuckDBPyConnection, mart: str) -> dict[str, list[ChartSeries]]:
     """Per currency, the chart's series in slot order as the mart groups them (top N, then "Other")."""
     rows = connection.execute(
         f"""
         select BillingCurrency, x_ChartSlot, any_value(x_ChartSeries), bool_or(x_IsOtherSeries), x_BillingMonth,
                sum(BilledCost), sum(EffectiveCost)
-        from marts.{COSTS_MART}
+        from marts.{mart}
         group by BillingCurrency, x_ChartSlot, x_BillingMonth
         order by BillingCurrency, x_ChartSlot, x_BillingMonth
         """
@@ -341,12 +372,15 @@ def read_report_data(database: Path) -> ReportData:
             "select run_id, started_at from raw.runs where finished_at is null order by started_at"
         ).fetchall()
         data.marts_ready = all(("marts", name) in tables for name in REQUIRED_MARTS)
+        data.services_ready = data.marts_ready and ("marts", SERVICES.mart) in tables
         if data.last_run is not None:
             data.files = _cycle_files(connection, data.last_run, data.marts_ready)
             if data.marts_ready:
                 data.failures = _rule_failures(connection, data.last_run)
         if data.marts_ready:
-            data.costs = _costs(connection)
+            data.costs = _costs(connection, SUB_ACCOUNTS)
+        if data.services_ready:
+            data.service_costs = _costs(connection, SERVICES)
     return data
 
 
@@ -409,6 +443,7 @@ class ChartMonth:
 class BarChart:
     """The geometry of one stacked bar chart; `templates/chart.svg.j2` draws it."""
 
+    breakdown: str  # CostBreakdown.name: what the series are
     currency: str
     metric: str
     title: str
@@ -429,7 +464,7 @@ def _nice_step(span: float) -> float:
 
 
 def stacked_bar_chart(
-    currency: str, metric: str, title: str, months: Sequence[str], series: Sequence[ChartSeries]
+    breakdown: str, currency: str, metric: str, title: str, months: Sequence[str], series: Sequence[ChartSeries]
 ) -> BarChart | None:
     """One stacked bar per month, positive amounts above zero and credits below it; None when every amount
     is zero.
@@ -483,7 +518,7 @@ def stacked_bar_chart(
                 below += bar_height
             bars.append(ChartBar(x, y, bar_width, bar_height, entry, month, amount))
         labels.append(ChartMonth(x + bar_width / 2, month))
-    return BarChart(currency, metric, title, width, height, left, right, ticks, tuple(bars), tuple(labels))
+    return BarChart(breakdown, currency, metric, title, width, height, left, right, ticks, tuple(bars), tuple(labels))
 
 
 # --- the page ---------------------------------------------------------------------------------------------
@@ -531,7 +566,9 @@ def _environment() -> jinja2.Environment:
 
 def render_report(data: ReportData) -> str:
     """The whole page as one HTML string."""
-    return _environment().get_template(_TEMPLATE).render(data=data, metrics=COST_METRICS)
+    return _environment().get_template(_TEMPLATE).render(
+        data=data, metrics=COST_METRICS, sub_accounts=SUB_ACCOUNTS, services=SERVICES
+    )
 
 
 def write_report(database: Path, output: Path) -> Path:

@@ -1,6 +1,6 @@
 {#- The report's chart keeps the largest series of a currency apart and sums the rest as "Other": the
-    grouping lives here so that every consumer of the marts sees the same top N. -#}
-{%- set chart_series = var('report_chart_series', 9) -%}
+    grouping (macro report_chart_slots, shared with report_costs_by_service) lives in the marts so that
+    every consumer sees the same top N. -#}
 
 with
 
@@ -35,36 +35,8 @@ series_named as (
         on data_sources.data_source_id = costs_summed.x_DataSourceId
 ),
 
-series_totals_ranked as (
-    select
-        BillingCurrency,
-        x_DataSourceId,
-        row_number() over (
-            partition by BillingCurrency
-            order by sum(BilledCost) desc, x_DataSourceId
-        ) as x_SeriesRank,
-        count(*) over (partition by BillingCurrency) as series_count
-    from costs_summed
-    group by BillingCurrency, x_DataSourceId
-),
-
 chart_slots_assigned as (
-    select
-        series_named.*,
-        series_totals_ranked.x_SeriesRank,
-        case
-            when series_totals_ranked.series_count <= {{ chart_series }}
-                or series_totals_ranked.x_SeriesRank < {{ chart_series }}
-                then series_totals_ranked.x_SeriesRank
-            else {{ chart_series }}
-        end as x_ChartSlot,
-        series_totals_ranked.series_count > {{ chart_series }}
-            and series_totals_ranked.x_SeriesRank >= {{ chart_series }} as x_IsOtherSeries,
-        series_totals_ranked.series_count - {{ chart_series }} + 1 as other_series_count
-    from series_named
-    inner join series_totals_ranked
-        on series_totals_ranked.BillingCurrency = series_named.BillingCurrency
-        and series_totals_ranked.x_DataSourceId = series_named.x_DataSourceId
+    {{ report_chart_slots('series_named', 'x_DataSourceId') }}
 ),
 
 chart_series_labelled as (
@@ -83,7 +55,7 @@ chart_series_labelled as (
         x_IsOtherSeries,
         case
             when x_IsOtherSeries
-                then {{ dbt.concat(["'Other ('", "cast(other_series_count as " ~ dbt.type_string() ~ ")", "' sub-accounts)'"]) }}
+                then {{ dbt.concat(["'Other ('", "cast(x_OtherSeriesCount as " ~ dbt.type_string() ~ ")", "' sub-accounts)'"]) }}
             when x_SubAccountName is null
                 then {{ dbt.concat(["x_ParentDataSourceId", "' (no sub-account)'"]) }}
             else {{ dbt.concat(["x_ParentDataSourceId", "' / '", "x_SubAccountName"]) }}

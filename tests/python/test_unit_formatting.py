@@ -120,7 +120,7 @@ def series(slot: int, label: str, amounts: dict[str, str], is_other: bool = Fals
 
 def test_chart_stacks_positive_amounts_up_and_credits_down_from_zero() -> None:
     chart = stacked_bar_chart(
-        "USD", "BilledCost", "Billed cost", ["2025-01", "2025-02"],
+        "services", "USD", "BilledCost", "Billed cost", ["2025-01", "2025-02"],
         [series(1, "a", {"2025-01": "30", "2025-02": "10"}), series(2, "b", {"2025-01": "-10", "2025-02": "0"})],
     )  # fmt: skip
     assert chart is not None
@@ -136,15 +136,16 @@ def test_chart_stacks_positive_amounts_up_and_credits_down_from_zero() -> None:
 
 def test_chart_keeps_tiny_amounts_visible_and_draws_nothing_when_all_are_zero() -> None:
     chart = stacked_bar_chart(
-        "USD", "EffectiveCost", "Effective cost", ["2025-01"],
+        "services", "USD", "EffectiveCost", "Effective cost", ["2025-01"],
         [series(1, "big", {"2025-01": "1000000"}), series(2, "tiny", {"2025-01": "0.01"})],
     )  # fmt: skip
     assert chart is not None and min(bar.height for bar in chart.bars) == 1.0
     zero = [series(1, "z", {"2025-01": "0"})]
-    assert stacked_bar_chart("USD", "BilledCost", "Billed cost", ["2025-01"], zero) is None
+    assert stacked_bar_chart("services", "USD", "BilledCost", "Billed cost", ["2025-01"], zero) is None
 
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+HOSTILE_SERVICE = '<script>alert("service")</script>"><img src=x onerror=alert(3)>'
 
 
 def hostile_report() -> ReportData:
@@ -158,17 +159,23 @@ def hostile_report() -> ReportData:
     )  # fmt: skip
     key = f"2025-03/{HOSTILE}.csv"
     amounts = (Decimal(5), Decimal(4), 2)
-    line = CostLine(HOSTILE, HOSTILE, HOSTILE, HOSTILE, {"2025-03": amounts}, amounts)
+    sub_account = {"x_ParentDataSourceId": HOSTILE, "x_SubAccountName": HOSTILE, "x_SubAccountId": HOSTILE}
+    line = CostLine(HOSTILE, sub_account, {"2025-03": amounts}, amounts)
     costs = CurrencyCosts(
-        HOSTILE, CostLine(None, None, None, None, dict(line.by_month), line.total), ["2025-03"], [line],
+        HOSTILE, CostLine(None, {}, dict(line.by_month), line.total), ["2025-03"], [line],
         [series(1, HOSTILE, {"2025-03": "5"}), series(9, "Other (3 sub-accounts)", {"2025-03": "1"}, True)],
+    )  # fmt: skip
+    service = CostLine(1, {"x_ChartSeries": HOSTILE_SERVICE, "x_IsOtherSeries": False}, {"2025-03": amounts}, amounts)
+    service_costs = CurrencyCosts(
+        HOSTILE, CostLine(None, {}, dict(service.by_month), service.total), ["2025-03"], [service],
+        [series(1, HOSTILE_SERVICE, {"2025-03": "5"})],
     )  # fmt: skip
     return ReportData(
         database=Path(HOSTILE), generated_at=datetime(2025, 3, 15, 7, tzinfo=UTC), last_run=run,
-        unfinished_runs=[(HOSTILE, datetime(2025, 3, 15, 6, tzinfo=UTC))], marts_ready=True,
+        unfinished_runs=[(HOSTILE, datetime(2025, 3, 15, 6, tzinfo=UTC))], marts_ready=True, services_ready=True,
         files=[CycleFile(HOSTILE, key, "e", "2025-03", "rejected", "new", 1, 10, 1, 0, HOSTILE)],
         failures={(HOSTILE, key, "e"): [RuleFailure(HOSTILE, HOSTILE, 1, ((1, HOSTILE), (None, None)), HOSTILE)]},
-        costs=[costs],
+        costs=[costs], service_costs=[service_costs],
     )  # fmt: skip
 
 
@@ -178,6 +185,10 @@ def test_every_untrusted_text_is_escaped_by_the_templates() -> None:
     escaped = page.count("&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(2)&gt;")
     assert escaped >= 20  # each of the texts above, in elements and in attributes
     assert re.search(r'data-series="&lt;script', page) and re.search(r'data-key="2025-03/&lt;script', page)
+    # the service's name: in its table row, its legend entry, its bars' data-series and <title> tooltips
+    service = "&lt;script&gt;alert(&#34;service&#34;)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(3)&gt;"
+    assert page.count(service) >= 6 and "onerror=alert(3)>" not in page
+    assert f'<td class="series">{service}</td>' in page
 
 
 def test_the_page_has_a_policy_without_scripts_and_the_how_to_fix_texts() -> None:
