@@ -286,6 +286,18 @@ group by group_id
 }
 
 
+# A seed, which dbt-spark loads through macros/spark__load_csv_rows.sql on Spark: a quote, a backslash, an
+# empty cell, a comma and a doubled quote inside quotes, a decimal with 18 places, booleans.
+SEED_CSV = (
+    "case_id,label,amount,flag,note\n"
+    "1,it's,1.500000000000000001,true,\n"
+    '2,back\\slash,-99999999999999999999.999999999999999999,false,"quoted, comma"\n'
+    '3,,0,,"He said ""hi"""\n'
+)
+SEED = "seed_literals"
+RELATIONS = [*MODELS, SEED]
+
+
 @dataclass(frozen=True)
 class Difference:
     """A cell the engines compute differently on purpose: both values, and why it is accepted."""
@@ -381,6 +393,16 @@ PINNED: dict[tuple[str, object, str], Any] = {
     ("ordered_listagg", "g2", "ascending_items"): None,
     ("ordered_listagg", "g3", "ascending_items"): "",
     ("ordered_listagg", "g4", "ascending_items"): "x, y",
+    (SEED, 1, "label"): "it's",
+    (SEED, 1, "amount"): "1.500000000000000001",
+    (SEED, 1, "note"): None,
+    (SEED, 2, "label"): "back\\slash",
+    (SEED, 2, "amount"): "-99999999999999999999.999999999999999999",
+    (SEED, 2, "flag"): "false",
+    (SEED, 2, "note"): "quoted, comma",
+    (SEED, 3, "label"): None,
+    (SEED, 3, "flag"): None,
+    (SEED, 3, "note"): 'He said "hi"',
 }
 
 
@@ -422,14 +444,18 @@ def _project(root: Path) -> Path:
     # The name is the real project's, so that adapter.dispatch(name, 'focus_ingest') finds the copied macros.
     (project / "dbt_project.yml").write_text(
         "name: focus_ingest\nversion: '0.1.0'\nconfig-version: 2\nprofile: focus_ingest\n"
-        "model-paths: [models]\nmacro-paths: [macros]\n"
+        "model-paths: [models]\nmacro-paths: [macros]\nseed-paths: [seeds]\n"
         f"models:\n  focus_ingest:\n    +schema: {SCHEMA}\n    +materialized: table\n"
+        f"seeds:\n  focus_ingest:\n    +schema: {SCHEMA}\n"
+        f"    {SEED}:\n      +column_types: {{amount: 'decimal(38, 18)', label: string, note: string}}\n"
         "flags:\n  send_anonymous_usage_stats: false\n",
         encoding="utf-8",
     )
     (project / "models").mkdir()
     for name, sql in MODELS.items():
         (project / "models" / f"{name}.sql").write_text(sql, encoding="utf-8")
+    (project / "seeds").mkdir()
+    (project / "seeds" / f"{SEED}.csv").write_text(SEED_CSV, encoding="utf-8")
     return project
 
 
@@ -471,14 +497,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         _build(project, "local")
         DuckDBConnectionManager.close_all_connections()
         with duckdb.connect(str(database), read_only=True) as connection:
-            duckdb_rows = {name: _duckdb_rows(connection, name) for name in MODELS}
+            duckdb_rows = {name: _duckdb_rows(connection, name) for name in RELATIONS}
         duckdb_done = time.monotonic()
         _build(project, "spark")
         from pyspark.sql import SparkSession
 
         spark = SparkSession.builder.getOrCreate()  # dbt-spark's session: it stays up after the build
         try:
-            spark_rows = {name: _spark_rows(spark, name) for name in MODELS}
+            spark_rows = {name: _spark_rows(spark, name) for name in RELATIONS}
         finally:
             spark.stop()
         logger.info("dispatch macros built and read: DuckDB %.1f s, Spark %.1f s", duckdb_done - started,
@@ -517,7 +543,7 @@ def _spark_rows(spark: Any, model: str) -> dict[object, dict[str, Any]]:
     return _keyed(frame.columns, records)
 
 
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", RELATIONS)
 def test_spark_branch_gives_duckdbs_rows(built: Built, model: str) -> None:
     duckdb_rows, spark_rows = built.duckdb[model], built.spark[model]
     assert duckdb_rows, f"{model}: no rows on DuckDB"
