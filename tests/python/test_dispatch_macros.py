@@ -2,7 +2,8 @@
 
 The house style puts engine-specific SQL behind adapter-dispatched macros and wants each branch run on its
 own engine. This module generates a small dbt project (the repository's macros copied in, one model per
-dispatched macro, plus one for the form checks built on them), builds it with the repository's profiles.yml
+dispatched macro, one for the form checks built on them, and a seed for the Spark seed override
+spark__load_csv_rows), builds it with the repository's profiles.yml
 on the `local` target (DuckDB) and on the `spark` target (a local Spark session, one for the module), then
 compares every model's rows between the engines: text-normalised, decimals by their exact digits and scale.
 Where the engines differ on purpose, DIFFERENCES says so and why; a difference that is not listed fails,
@@ -487,6 +488,7 @@ Rows = dict[str, dict[object, dict[str, Any]]]
 class Built:
     duckdb: Rows
     spark: Rows
+    spark_ansi: Rows  # the models' compiled SQL run again on Spark with ANSI mode on
 
 
 @pytest.fixture(scope="module")
@@ -513,11 +515,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         spark = SparkSession.builder.getOrCreate()  # dbt-spark's session: it stays up after the build
         try:
             spark_rows = {name: _spark_rows(spark, name) for name in RELATIONS}
+            # dbt-spark forces ANSI mode off, a Thrift server may have it on (risk 6): the same SQL must
+            # neither fail nor change a value there.
+            spark.conf.set("spark.sql.ansi.enabled", "true")
+            compiled = project / "target-spark" / "compiled" / "focus_ingest" / "models"
+            ansi_rows = {
+                name: _spark_rows(spark, name, (compiled / f"{name}.sql").read_text(encoding="utf-8"))
+                for name in MODELS
+            }
         finally:
             spark.stop()
         logger.info("dispatch macros built and read: DuckDB %.1f s, Spark %.1f s", duckdb_done - started,
                     time.monotonic() - duckdb_done)
-    yield Built(duckdb=duckdb_rows, spark=spark_rows)
+    yield Built(duckdb=duckdb_rows, spark=spark_rows, spark_ansi=ansi_rows)
 
 
 def _keyed(columns: list[str], records: list[tuple[Any, ...]]) -> dict[object, dict[str, Any]]:
@@ -535,10 +545,10 @@ def _duckdb_rows(connection: duckdb.DuckDBPyConnection, model: str) -> dict[obje
     return _keyed(relation.columns, cursor.fetchall())
 
 
-def _spark_rows(spark: Any, model: str) -> dict[object, dict[str, Any]]:
+def _spark_rows(spark: Any, model: str, query: str | None = None) -> dict[object, dict[str, Any]]:
     from pyspark.sql.types import TimestampType
 
-    frame = spark.sql(f"select * from {SCHEMA}.{model}")
+    frame = spark.sql(query or f"select * from {SCHEMA}.{model}")
     # pyspark hands a Spark TIMESTAMP (an instant) over as a naive datetime in Python's local zone.
     instants = [isinstance(field.dataType, TimestampType) for field in frame.schema.fields]
     records = [
@@ -578,6 +588,11 @@ def test_spark_branch_gives_duckdbs_rows(built: Built, model: str) -> None:
     assert not unexpected, "the engines differ:\n" + "\n".join(unexpected)
     assert seen == {key for key in DIFFERENCES if key[0] == model}, "a listed difference names no cell"
     assert not {key for key in seen if key in PINNED}, "a cell is pinned and listed as a difference"
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_spark_branch_is_the_same_with_ansi_mode_on(built: Built, model: str) -> None:
+    assert built.spark_ansi[model] == built.spark[model]
 
 
 def test_every_dispatched_macro_is_exercised() -> None:
