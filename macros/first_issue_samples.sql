@@ -22,10 +22,13 @@
 {% macro duckdb__first_issue_samples(row_number, value, condition, sample_size) -%}
     {#- min_by(.., n) keeps the n first without sorting every issue (a lenient date form on every row
         makes millions); non-matching rows have a null key, which min_by skips. Two lists with the same
-        unique key come out in the same order, and cost much less than one list of structs. -#}
+        unique key come out in the same order, and cost much less than one list of structs. min_by also
+        skips a null value, which would shift every later value onto the wrong row number: a null value
+        (value is a text) goes in as chr(0) and comes back null, a transform of the n kept values only. -#}
     {%- set key = 'case when ' ~ condition ~ ' then ' ~ row_number ~ ' end' -%}
     {{ return({
         'row_numbers': 'min_by(' ~ row_number ~ ', ' ~ key ~ ', ' ~ sample_size ~ ')',
-        'values': 'min_by(' ~ value ~ ', ' ~ key ~ ', ' ~ sample_size ~ ')',
+        'values': 'list_transform(min_by(coalesce(' ~ value ~ ', chr(0)), ' ~ key ~ ', ' ~ sample_size
+            ~ '), lambda sample: nullif(sample, chr(0)))',
     }) }}
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {% macro focus_json(text) -%}
-    {{ return(adapter.dispatch('focus_json')(text)) }}
+    {{ return(adapter.dispatch('focus_json', 'focus_ingest')(text)) }}
 {%- endmacro %}
 
 {% macro default__focus_json(text) -%}

@@ -3,6 +3,6 @@
         (such a value cannot fit a decimal either). -#}
     case
         when regexp_extract({{ text }}, '[eE]([+-]?[0-9]+)$', 1) = '' then 0
-        else try_cast(regexp_extract({{ text }}, '[eE]([+-]?[0-9]+)$', 1) as integer)
+        else {{ focus_try_cast("regexp_extract(" ~ text ~ ", '[eE]([+-]?[0-9]+)$', 1)", 'integer') }}
     end
 {%- endmacro %}

@@ -4,7 +4,7 @@
         passed the column's format check: int_focus__rows_parsed guards it with that check,
         int_focus__charges reads accepted files only, whose every value passed it. -#}
     {%- if column.data_type in ('Decimal', 'Date/Time') -%}
-        try_cast({{ text }} as {{ focus_value_type(column) }})
+        {{ focus_try_cast(text, focus_value_type(column)) }}
     {%- elif column.enumerated_profiles -%}
         coalesce({{ canonical_value }}, {{ text }})
     {%- else -%}

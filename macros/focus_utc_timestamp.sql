@@ -1,5 +1,5 @@
 {% macro focus_utc_timestamp(timestamp_value) -%}
-    {{ return(adapter.dispatch('focus_utc_timestamp')(timestamp_value)) }}
+    {{ return(adapter.dispatch('focus_utc_timestamp', 'focus_ingest')(timestamp_value)) }}
 {%- endmacro %}
 
 {% macro default__focus_utc_timestamp(timestamp_value) -%}

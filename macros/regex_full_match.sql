@@ -5,7 +5,9 @@
 {%- endmacro %}
 
 {% macro default__regex_full_match(expression, pattern) -%}
-    ({{ expression }} rlike '^({{ pattern }})$')
+    {#- Spark SQL (Java regex): `$` also matches before a final line break, so `'1.5' || chr(10)` would
+        pass; the lookahead for any character (line breaks included) anchors at the very end. -#}
+    ({{ expression }} rlike '^({{ pattern }})$(?!(?s:.))')
 {%- endmacro %}
 
 {% macro duckdb__regex_full_match(expression, pattern) -%}
