@@ -5,8 +5,9 @@
     accepted versions whose validation_id is not complete here (row_count rows) are read. Superseded
     versions' rows stay until `focus-ingest vacuum`: readers join int_focus__accepted_files on
     validation_id. A partial version is redone whole: on DuckDB the config's pre-hook first deletes its
-    leftover rows, on Spark its partition is overwritten (macro focus_incremental_config). Every value of an accepted file passed its format check, so it is
-    typed without the checks int_focus__rows_parsed needs: one cast per value.
+    leftover rows, on Spark its partition is overwritten (macro focus_incremental_config). Every value
+    of an accepted file passed its format check, so it is typed without the checks
+    int_focus__rows_parsed needs: one cast per value.
     Every Cost-and-Usage column is stored, null where a file did not carry it: an all-null column costs
     little, and the column list comes from the project's files, not from the database. #}
 {%- set stored_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}

@@ -18,7 +18,8 @@
         }) -%}
     {%- endfor -%}
 {%- endfor -%}
-{{ config(**focus_incremental_config('int_focus__files', 'count(*)', check_rules | length)) }}
+{%- set completeness = ['int_focus__files', 'count(*)', check_rules | length] -%}
+{{ config(**focus_incremental_config(*completeness)) }}
 
 with
 
@@ -38,9 +39,7 @@ files_to_check as (
         validation_id
     from files
     {%- if is_incremental() %}
-    where validation_id not in (
-        {{ complete_validations(this, 'int_focus__files', 'count(*)', check_rules | length) }}
-    )
+    where validation_id not in ({{ complete_validations(this, *completeness) }})
     {%- endif %}
 ),
 
