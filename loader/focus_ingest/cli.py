@@ -1,4 +1,4 @@
-"""The `focus-ingest` command: load, run (load then dbt build), status, validate, report, demo.
+"""The `focus-ingest` command: load, run (load then dbt build), status, validate, vacuum, report, demo.
 
 Every failure ends with a message and a non-zero exit status, never a traceback: a mistake a user can fix
 is one line saying what to fix (exit 2), a failed data source or build says what failed (exit 1), and
@@ -30,7 +30,7 @@ from focus_ingest.verdicts import FileVerdict, rejected_in_window
 logger = logging.getLogger("focus_ingest")
 
 EXIT_INTERRUPTED = 130
-NEEDS_DBT_PROJECT = ("load", "run", "validate", "demo")
+NEEDS_DBT_PROJECT = ("load", "run", "validate", "vacuum", "demo")
 _QUIET_LIBRARIES = ("dlt", "botocore", "boto3", "urllib3", "s3transfer")
 
 
@@ -119,6 +119,23 @@ def _validate(arguments: argparse.Namespace) -> int:
     return EXIT_FAILED if any(verdict.status == "rejected" for verdict in verdicts) else EXIT_OK
 
 
+def _vacuum(arguments: argparse.Namespace) -> int:
+    from focus_ingest.vacuum import vacuum  # dbt is only needed here; see _report
+
+    database = _database(arguments, must_exist=True)
+    with state.run_lock(database):  # it deletes rows: no run or reader at the same time
+        result = vacuum(database, verbose=bool(arguments.verbose))
+    removed = dict(result.rows_removed)
+    if arguments.json:
+        print(json.dumps({"rows_removed": removed}))
+    elif not removed:
+        print("vacuum: nothing to do, the database has not been built yet")
+    else:
+        counts = ", ".join(f"{rows:,} from {model}" for model, rows in removed.items())
+        print(f"vacuum: superseded rows removed: {counts}")
+    return EXIT_OK
+
+
 def _demo(arguments: argparse.Namespace) -> int:
     from focus_ingest.demo import run_demo  # sample generation is only needed here; see _report
 
@@ -133,6 +150,7 @@ COMMANDS = {
     "status": _status,
     "validate": _validate,
     "report": _report,
+    "vacuum": _vacuum,
     "demo": _demo,
 }
 

@@ -187,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json", "junit"), default="text", help="output format (default: text)"
     )
     _add_output(validate, with_json=False)
+    _add_database(
+        commands.add_parser(
+            "vacuum", help="delete the rows superseded file versions left in the models (changes no mart)"
+        )
+    )
     report = commands.add_parser("report", help="write a self-contained HTML report of the last run")
     report.add_argument("--output", type=Path, default=Path("report.html"), help="HTML file (default: report.html)")
     _add_database(report)

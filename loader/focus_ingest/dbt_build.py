@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from focus_ingest import state
 from focus_ingest.dbt_progress import DbtProgress
@@ -77,6 +79,62 @@ def _release_database() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+@dataclass(frozen=True)
+class DbtResult:
+    """How one dbt command ended: whether every node (or the operation) passed, and its first errors."""
+
+    success: bool
+    errors: tuple[str, ...]
+
+
+def run_dbt(
+    command: tuple[str, ...],
+    database: Path,
+    work_dir: Path,
+    quiet: bool = False,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    verbose: bool = False,
+    listeners: tuple[Callable[[Any], None], ...] = (),
+) -> DbtResult:
+    """One dbt command (`build ...`, `run-operation ...`) against `database`, DuckDB's memory bounded.
+
+    dbt's console log is off (stdout is the command's); progress goes to stderr through `DbtProgress`, and
+    `quiet` leaves only errors. dbt's full log stays in `<work dir>/dbt-logs/dbt.log`. `listeners` see
+    every dbt event too (the vacuum reads its macro's log line). Raises FocusIngestError when dbt could
+    not run at all; a failed node or operation is a result with success False.
+    """
+    from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that run dbt
+
+    os.environ[DATABASE_VARIABLE] = str(database.resolve())
+    os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    project = project_dir()
+    log_path = work_dir / "dbt-logs"
+    arguments = [
+        *command,
+        *("--project-dir", str(project), "--profiles-dir", str(project)),
+        *("--target-path", str(work_dir / "dbt-target"), "--log-path", str(log_path)),
+        *("--log-level", "none", "--log-level-file", "debug" if verbose else "info", "--no-use-colors"),
+    ]
+    logger.debug("dbt %s", " ".join(arguments))
+    if not quiet:
+        logger.info("dbt %s: started; dbt's log is %s", command[0], log_path / "dbt.log")
+    progress = DbtProgress(verbose=verbose, quiet=quiet)
+    try:
+        result = dbtRunner(callbacks=[progress, *listeners]).invoke(arguments)
+    except Exception as error:  # dbt raised instead of returning its result
+        result = dbtRunnerResult(success=False, exception=error)
+    finally:
+        _release_database()
+        progress.finish()
+    if result.exception is not None:
+        first = progress.errors[0] if progress.errors else f"{type(result.exception).__name__}: {result.exception}"
+        raise FocusIngestError(
+            f"dbt {command[0]} could not run: {_one_line(first)} (dbt's log: {log_path / 'dbt.log'})"
+        )
+    return DbtResult(bool(result.success), tuple(progress.errors))
+
+
 def run_dbt_build(
     database: Path,
     work_dir: Path,
@@ -85,45 +143,14 @@ def run_dbt_build(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
 ) -> bool:
-    """`dbt build` against `database` with DuckDB's memory bounded; True when every model and test passed.
-
-    dbt's console log is off (stdout is the summary's); progress goes to stderr through `DbtProgress`, and
-    `quiet` leaves only errors. dbt's full log stays in `<work dir>/dbt-logs/dbt.log`.
-    """
-    from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that build
-
-    os.environ[DATABASE_VARIABLE] = str(database.resolve())
-    os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    project = project_dir()
-    log_path = work_dir / "dbt-logs"
-    arguments = [
-        "build",
-        *("--exclude-resource-type", "unit_test"),  # they check the SQL, not the data; pytest runs them
-        *("--project-dir", str(project), "--profiles-dir", str(project)),
-        *("--target-path", str(work_dir / "dbt-target"), "--log-path", str(log_path)),
-        *("--log-level", "none", "--log-level-file", "debug" if verbose else "info", "--no-use-colors"),
-        *extra_args,
-    ]
-    logger.debug("dbt %s", " ".join(arguments))
-    if not quiet:
-        logger.info("dbt build: started; dbt's log is %s", log_path / "dbt.log")
-    progress = DbtProgress(verbose=verbose, quiet=quiet)
-    try:
-        result = dbtRunner(callbacks=[progress]).invoke(arguments)
-    except Exception as error:  # dbt raised instead of returning its result
-        result = dbtRunnerResult(success=False, exception=error)
-    finally:
-        _release_database()
-        progress.finish()
-    if result.exception is not None:
-        first = progress.errors[0] if progress.errors else f"{type(result.exception).__name__}: {result.exception}"
-        raise FocusIngestError(f"dbt build could not run: {_one_line(first)} (dbt's log: {log_path / 'dbt.log'})")
-    for message in progress.errors:
+    """`dbt build` against `database` (see `run_dbt`); True when every model and test passed."""
+    command = ("build", "--exclude-resource-type", "unit_test", *extra_args)  # unit tests: pytest runs them
+    result = run_dbt(command, database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose)
+    for message in result.errors:
         logger.error("dbt: %s", message)
     if not result.success:
-        logger.error("dbt build failed; dbt's log: %s", log_path / "dbt.log")
-    return bool(result.success)
+        logger.error("dbt build failed; dbt's log: %s", work_dir / "dbt-logs" / "dbt.log")
+    return result.success
 
 
 def _one_line(text: str) -> str:

@@ -1,10 +1,14 @@
 {# Cost sums per accepted file version, for costs_monthly and data_sources: summing these few rows
     instead of every charge keeps both marts cheap to rebuild. Incremental by file version like
-    int_focus__charges (pre-hook, see _intermediate.yml). Decimal sums are exact, so summing the sums
+    int_focus__charges: a version is complete when its charge_count sums to its row_count. Superseded
+    versions' rows stay, also after `focus-ingest vacuum` (month history will be built from them);
+    readers join int_focus__accepted_files on validation_id. Decimal sums are exact, so summing the sums
     gives what summing the charges would. #}
 {%- set dimension_keys = ['sub_account_id', 'sub_account_name', 'provider_name', 'service_category', 'service_name',
     'charge_category', 'billing_currency'] -%}
 {%- set cost_keys = ['billed_cost', 'effective_cost', 'list_cost', 'contracted_cost'] -%}
+{%- set completeness = ['int_focus__accepted_files', 'sum(charge_count)', 'current_validations.row_count'] -%}
+{{ config(**focus_incremental_config(*completeness)) }}
 
 with
 
@@ -21,7 +25,7 @@ files_to_add as (
     from accepted_files
     where row_count > 0
     {%- if is_incremental() %}
-        and validation_id not in (select validation_id from {{ this }})
+        and validation_id not in ({{ complete_validations(this, *completeness) }})
     {%- endif %}
 ),
 

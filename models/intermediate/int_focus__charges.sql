@@ -2,9 +2,12 @@
 -- depends_on: {{ ref('focus_profile_columns') }}
 -- depends_on: {{ ref('focus_column_aliases') }}
 {# The rows of accepted files, typed; marts.focus_charges names them. Incremental by file version: only
-    accepted versions whose validation_id is not here yet are read; superseded ones are deleted first
-    (pre-hook, see _intermediate.yml). Every value of an accepted file passed its format check, so it is
-    typed without the checks int_focus__rows_parsed needs: one cast per value.
+    accepted versions whose validation_id is not complete here (row_count rows) are read. Superseded
+    versions' rows stay until `focus-ingest vacuum`: readers join int_focus__accepted_files on
+    validation_id. A partial version is redone whole: on DuckDB the config's pre-hook first deletes its
+    leftover rows, on Spark its partition is overwritten (macro focus_incremental_config). Every value
+    of an accepted file passed its format check, so it is typed without the checks
+    int_focus__rows_parsed needs: one cast per value.
     Every Cost-and-Usage column is stored, null where a file did not carry it: an all-null column costs
     little, and the column list comes from the project's files, not from the database. #}
 {%- set stored_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}
@@ -12,6 +15,8 @@
     ProviderName and ServiceProviderName both ways, PublisherName from ServiceProviderName). #}
 {%- set column_fills = focus_reference()['focus_column_fills'] -%}
 {%- set enumerated_columns = stored_columns | selectattr('enumerated_profiles') | list -%}
+{%- set completeness = ['int_focus__accepted_files', 'count(*)', 'current_validations.row_count'] -%}
+{{ config(**focus_incremental_config(*completeness)) }}
 
 with
 
@@ -33,7 +38,7 @@ files_to_add as (
     {#- A file without rows adds none; leaving it out spares looking for them on every build. #}
     where row_count > 0
     {%- if is_incremental() %}
-        and validation_id not in (select validation_id from {{ this }})
+        and validation_id not in ({{ complete_validations(this, *completeness) }})
     {%- endif %}
 ),
 

@@ -32,21 +32,24 @@ allowed_values_listed as (
     group by profile, column_id
 ),
 
+{#- int_focus__row_check_results keeps superseded versions' rows until vacuum: the current ones only. #}
 row_issues_found as (
     select
-        data_source_id,
-        key,
-        etag,
-        rule,
-        column_name,
-        issue_count,
-        first_row_number,
+        row_check_results.data_source_id,
+        row_check_results.key,
+        row_check_results.etag,
+        row_check_results.rule,
+        row_check_results.column_name,
+        row_check_results.issue_count,
+        row_check_results.first_row_number,
         {%- for rank in range(1, sample_size + 1) %}
-        sample_{{ rank }}_row_number,
-        sample_{{ rank }}_value{% if not loop.last %},{% endif %}
+        row_check_results.sample_{{ rank }}_row_number,
+        row_check_results.sample_{{ rank }}_value{% if not loop.last %},{% endif %}
         {%- endfor %}
     from row_check_results
-    where issue_count > 0
+    inner join loaded_files
+        on row_check_results.validation_id = loaded_files.validation_id
+    where row_check_results.issue_count > 0
 ),
 
 {#- A file-level issue occurs at most once per file, rule and column (unique key of this model):

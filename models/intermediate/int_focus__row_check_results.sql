@@ -1,10 +1,13 @@
 -- depends_on: {{ ref('focus_columns') }}
 -- depends_on: {{ ref('focus_profile_columns') }}
 -- depends_on: {{ ref('focus_column_aliases') }}
-{# Incremental by file version: only the versions whose validation_id is not here yet are read, in one
-    pass that counts every check's issues per rule and keeps their first samples; superseded
-    validations are deleted first (pre-hook, see _intermediate.yml). Every check gets a row, with
-    issue_count 0 when clean, so that a clean file is known as checked and never read again. #}
+{# Incremental by file version: only the current versions whose validation_id is not complete here (one
+    row per check rule) are read, in one pass that counts every check's issues per rule and keeps their
+    first samples. Every check gets a row, with issue_count 0 when clean, so that a clean file is known as
+    checked and never read again. Superseded versions' rows stay until `focus-ingest vacuum`: readers
+    join int_focus__loaded_files on validation_id. A partial version (a build cut short) is redone
+    whole: on DuckDB the config's pre-hook first deletes its leftover rows, on Spark its partition is
+    overwritten (macro focus_incremental_config). #}
 {%- set sample_size = validation_sample_size() -%}
 {%- set checks = focus_checks() -%}
 {%- set check_rules = [] -%}
@@ -15,6 +18,8 @@
         }) -%}
     {%- endfor -%}
 {%- endfor -%}
+{%- set completeness = ['int_focus__files', 'count(*)', check_rules | length] -%}
+{{ config(**focus_incremental_config(*completeness)) }}
 
 with
 
@@ -34,7 +39,7 @@ files_to_check as (
         validation_id
     from files
     {%- if is_incremental() %}
-    where validation_id not in (select validation_id from {{ this }})
+    where validation_id not in ({{ complete_validations(this, *completeness) }})
     {%- endif %}
 ),
 

@@ -12,6 +12,18 @@ charge_totals as (
     select * from {{ ref('int_focus__charge_totals') }}
 ),
 
+accepted_files as (
+    select * from {{ ref('int_focus__accepted_files') }}
+),
+
+{#- int_focus__charge_totals keeps superseded versions' sums: the current ones only. #}
+current_charge_totals as (
+    select charge_totals.*
+    from charge_totals
+    inner join accepted_files
+        on charge_totals.validation_id = accepted_files.validation_id
+),
+
 {#- A data source removed from the configuration keeps its files in the manifest; it stays listed so
     that every charge keeps its parent. #}
 parent_ids as (
@@ -50,7 +62,7 @@ sub_account_months as (
         sub_account_id,
         billing_month,
         max(sub_account_name) as sub_account_name
-    from charge_totals
+    from current_charge_totals
     where sub_account_id is not null
     group by data_source_id, sub_account_id, billing_month
 ),

@@ -1,13 +1,19 @@
 -- depends_on: {{ ref('focus_columns') }}
 -- depends_on: {{ ref('focus_profile_columns') }}
 -- depends_on: {{ ref('focus_column_aliases') }}
-{# A view: int_focus__charges stores the rows, typed and incrementally, by column key; this names them. #}
+{# A view: int_focus__charges stores the rows, typed and incrementally, by column key; this names the
+    current ones. It keeps superseded versions' rows until vacuum, so the join to the accepted versions
+    is what leaves them out. #}
 {%- set focus_columns = focus_column_specs() | selectattr('dataset', 'equalto', 'CostAndUsage') | list -%}
 
 with
 
 charges as (
     select * from {{ ref('int_focus__charges') }}
+),
+
+accepted_files as (
+    select * from {{ ref('int_focus__accepted_files') }}
 ),
 
 final as (
@@ -23,6 +29,8 @@ final as (
         charges.key as x_SourceFile,
         charges.billing_month as x_BillingMonth
     from charges
+    inner join accepted_files
+        on charges.validation_id = accepted_files.validation_id
 )
 
 select * from final

@@ -2,13 +2,15 @@
 
 Each step changes the source folder as users do (add, rewrite, delete a file, a broken file and its fix, a
 new profile), loads it, builds incrementally, then rebuilds a copy of the same database with
-`--full-refresh` and compares every mart and every incremental table row for row.
+`--full-refresh` and compares every mart row for row, and the current file versions' rows of every
+incremental table: superseded versions' rows stay in those until `focus-ingest vacuum` (test_vacuum.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,11 +34,18 @@ COMPARED_RELATIONS = (
     "marts.file_validation",
     "marts.validation_errors",
     "marts.report_costs_by_sub_account",
-    "intermediate.int_focus__row_check_results",
     "intermediate.int_focus__file_rule_results",
+    "intermediate.int_focus__row_check_results",
     "intermediate.int_focus__charges",
     "intermediate.int_focus__charge_totals",
 )
+# The models incremental by file version, each with the model of its current validation ids (its readers
+# join that one): only those rows are compared with a full rebuild.
+CURRENT_VALIDATIONS = {
+    "intermediate.int_focus__row_check_results": "intermediate.int_focus__loaded_files",
+    "intermediate.int_focus__charges": "intermediate.int_focus__accepted_files",
+    "intermediate.int_focus__charge_totals": "intermediate.int_focus__accepted_files",
+}
 
 
 def csv_text(header: list[str], rows: list[list[str]]) -> str:
@@ -110,10 +119,15 @@ def relation_difference(connection: duckdb.DuckDBPyConnection, relation: str, le
     if columns[left] != columns[right]:
         return f"columns differ: {sorted(set(columns[left]) ^ set(columns[right]))}"
     names = ", ".join(f'"{column}"' for column, _ in columns[left])
+
+    def rows(catalog: str) -> str:
+        current = CURRENT_VALIDATIONS.get(relation)
+        kept = f" where validation_id in (select validation_id from {catalog}.{current})" if current else ""
+        return f"select {names} from {catalog}.{relation}{kept}"
+
     only = {
         (first, second): connection.execute(
-            f"select count(*) from (select {names} from {first}.{relation} except all "
-            f"select {names} from {second}.{relation})"
+            f"select count(*) from ({rows(first)} except all {rows(second)})"
         ).fetchone()[0]
         for first, second in ((left, right), (right, left))
     }
@@ -177,10 +191,23 @@ def steps(samples: dict[str, tuple[list[str], list[list[str]]]]) -> list[tuple[s
     ]
 
 
+def stored_rows(database: Path) -> dict[str, tuple[int, int]]:
+    """Per incremental model: its rows, and those of file versions that are not current."""
+    return {
+        relation: query(
+            database,
+            f"select count(*), count(case when validation_id not in (select validation_id from {current}) "
+            f"then 1 end) from {relation}",
+        )[0]
+        for relation, current in CURRENT_VALIDATIONS.items()
+    }
+
+
 @dataclass
 class StepResult:
     differences: dict[str, str]  # relation → how it differs from the full rebuild
     statuses: dict[str, str]  # "key status" → versions
+    stored: dict[str, tuple[int, int]]  # incremental model → (rows, rows of versions not current)
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +221,8 @@ def sequence(samples, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ste
         statuses = query(
             warehouse.database, "select key || ' ' || status, count(*) from marts.file_validation group by 1"
         )
-        results[step] = StepResult(warehouse.differences_from_full_refresh(), dict(statuses))
+        differences = warehouse.differences_from_full_refresh()
+        results[step] = StepResult(differences, dict(statuses), stored_rows(warehouse.database))
     return results
 
 
@@ -213,6 +241,51 @@ def test_the_steps_reach_the_states_they_are_meant_to(sequence: dict[str, StepRe
     assert statuses["both fixed"]["2025-03/ragged.csv accepted"] == 1
     assert not [status for status in statuses["a strict profile"] if status.endswith(" accepted")]
     assert statuses["the lenient profile again"] == statuses["both fixed"]
+
+
+def test_superseded_versions_rows_stay_until_vacuum(sequence: dict[str, StepResult]) -> None:
+    """No build deletes a row: a rewritten file leaves its old version's rows in every incremental model
+    (the marts still equal a full rebuild, above), and the lenient profile's versions, current again
+    after the strict profile, find their rows there and are not added twice (compared above)."""
+    stored = {step: result.stored for step, result in sequence.items()}
+    assert [superseded for _, superseded in stored["initial files"].values()] == [0, 0, 0]
+    assert all(superseded > 0 for _, superseded in stored["a file rewritten"].values()), stored["a file rewritten"]
+    for before, after in itertools.pairwise(stored.values()):
+        assert all(after[relation][0] >= before[relation][0] for relation in CURRENT_VALIDATIONS), (before, after)
+    # Back to the lenient profile: nothing new to add, so every model holds what it held under it before.
+    for relation in CURRENT_VALIDATIONS:
+        assert stored["the lenient profile again"][relation][0] == stored["a strict profile"][relation][0]
+
+
+def test_a_partial_validation_is_completed_once(samples, tmp_path: Path) -> None:
+    """A file version whose rows are only partly in an incremental model (a build cut short, rows lost) is
+    not complete: the next build adds it again, whole and once, in each model; a doubled one too."""
+    sample_header, sample_rows = samples["sample"]
+    warehouse = Warehouse(tmp_path)
+    warehouse.write("2024-09/part-1.csv", csv_text(sample_header, sample_rows[:600]))
+    warehouse.write("2024-09/part-2.csv", csv_text(sample_header, sample_rows[600:]))
+    warehouse.load_and_build()
+    current = "select validation_id from intermediate.int_focus__accepted_files where key = ?"
+    part_1, part_2 = (query(warehouse.database, current, [f"2024-09/part-{part}.csv"])[0][0] for part in (1, 2))
+    stored = "select validation_id, count(*) from {} group by 1"
+    with duckdb.connect(str(warehouse.database)) as connection:
+        for relation in CURRENT_VALIDATIONS:
+            # Part 1: a third of its rows gone; part 2: its rows there twice.
+            rows = dict(connection.execute(stored.format(relation)).fetchall())[part_1]
+            connection.execute(
+                f"delete from {relation} where rowid in (select rowid from {relation} where validation_id = ? "
+                f"order by rowid limit {rows // 3})",
+                [part_1],
+            )
+            connection.execute(f"insert into {relation} select * from {relation} where validation_id = ?", [part_2])
+    broken = {relation: dict(query(warehouse.database, stored.format(relation))) for relation in CURRENT_VALIDATIONS}
+
+    assert run_dbt_build(warehouse.database, warehouse.root / "incremental", quiet=True)
+
+    for relation in CURRENT_VALIDATIONS:
+        counts = dict(query(warehouse.database, stored.format(relation)))
+        assert broken[relation][part_1] < counts[part_1] and broken[relation][part_2] == 2 * counts[part_2], relation
+    assert warehouse.differences_from_full_refresh() == {}
 
 
 def test_an_incremental_build_reads_only_the_file_versions_it_has_not_checked(samples, tmp_path: Path) -> None:
