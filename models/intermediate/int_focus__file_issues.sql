@@ -50,10 +50,11 @@ requirements_checked as (
         requirement,
         count(source_key) as columns_present,
         count(*) + count(alias_name) as header_count,
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             dbt.concat(['column_id', "case when alias_name is null then '' else ', ' || alias_name end"]),
             "', '",
-            'order by column_id desc',
+            'column_id',
+            descending=true,
         ) }} as header_names
     from requirement_headers
     group by data_source_id, key, etag, requirement

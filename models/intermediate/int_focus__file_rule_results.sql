@@ -27,7 +27,7 @@ allowed_values_listed as (
     select
         profile,
         column_id,
-        {{ dbt.listagg('canonical_value', "', '", 'order by canonical_value') }} as allowed_value_list
+        {{ ordered_listagg('canonical_value', "', '", 'canonical_value') }} as allowed_value_list
     from (select distinct profile, column_id, canonical_value from allowed_values) as canonical_values
     group by profile, column_id
 ),

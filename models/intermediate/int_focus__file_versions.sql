@@ -80,8 +80,8 @@ final as (
         etag,
         dataset,
         {#- 'none': the header mixes columns that no single version defines together. #}
-        coalesce({{ dbt.listagg(
-            'case when foreign_column_count = 0 then focus_version end', "', '", 'order by focus_version desc'
+        coalesce({{ ordered_listagg(
+            'case when foreign_column_count = 0 then focus_version end', "', '", 'focus_version', descending=true
         ) }}, 'none') as focus_versions
     from columns_outside_version
     group by data_source_id, key, etag, dataset
