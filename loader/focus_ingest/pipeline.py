@@ -690,7 +690,7 @@ def _facts_of(
                 VersionEvent(plan.source.name, key, known[key].etag, known[key].billing_month, "deleted")
                 for key in plan.deleted
             ]
-            source_summary = {
+            source_summary: dict[str, object] = {
                 "run_id": run_id,
                 "as_of": settings.as_of.isoformat(),
                 "first_month": settings.first_month,
