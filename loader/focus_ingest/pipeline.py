@@ -657,8 +657,8 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
             cause = _root_cause(error)
             raise FocusIngestError(
                 f"The load of data source {source.name} failed at dlt's {error.step} step: "
-                f"{type(cause).__name__}: {cause}. Nothing of it counts yet; the next run finishes that "
-                "load or reads the files again."
+                f"{type(cause).__name__}: {cause}. Nothing of this data source's run counts: the next run "
+                "finishes its load or reads them again."
             ) from error
         changed = True
     summary = RunSummary(
