@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from loader_helpers import DOC_EXAMPLE, minimal_file, query, run_cli, write
+from loader_helpers import DOC_EXAMPLE, minimal_file, query, query_statuses, run_cli, write
 
 from focus_ingest import dbt_build, state
 from focus_ingest.cli import main
@@ -454,7 +454,7 @@ def test_size_flags_take_units_and_help_shows_defaults(capsys, tmp_path):
                                    "--max-file-bytes", "1GB", "--max-record-bytes", "1MiB", "--json", *AS_OF)
     assert status == 0, err
     assert summary["totals"]["rows_loaded"] == 2
-    assert query(tmp_path / "f.duckdb", "select read_limits from raw.manifest")[0][0] == json.dumps(
+    assert query_statuses(tmp_path / "f.duckdb", "select read_limits from file_statuses")[0][0] == json.dumps(
         {"max_file_bytes": 10**9, "max_file_rows": 100_000_000, "max_record_bytes": 1024**2}, sort_keys=True
     )
     status, out, _ = run_cli(capsys, "run", "--help")

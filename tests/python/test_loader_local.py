@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dlt.destinations.job_client_impl import SqlJobClientBase
 from loader_helpers import (
     DOC_EXAMPLE,
     MINIMAL_HEADER,
@@ -26,8 +27,6 @@ from loader_helpers import (
     run_cli,
     write,
 )
-
-from dlt.destinations.job_client_impl import SqlJobClientBase
 
 from focus_ingest import pipeline, reading
 from focus_ingest.reading import column_key
