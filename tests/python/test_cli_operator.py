@@ -187,7 +187,7 @@ def test_dbt_writes_nothing_to_stdout_and_a_few_lines_to_stderr(tmp_path):
     verbose = subprocess.run([*command, "--rebuild", "--verbose"], capture_output=True, text=True, cwd=tmp_path,
                              timeout=300)  # fmt: skip
     assert verbose.returncode == 0, verbose.stderr
-    assert "OK created sql view model staging.stg_focus__files" in verbose.stderr
+    assert "OK created sql view model staging.stg_focus__file_events" in verbose.stderr
     assert "START" not in verbose.stdout
 
 
@@ -331,7 +331,7 @@ def test_a_failed_source_that_changed_nothing_does_not_build(capsys, tmp_path):
     assert "FAILED: Folder" in out and "dbt build: not run (a data source failed and no data changed)" in out
     assert "result: FAILED (data source missing failed)" in out
     assert "result: ok" not in out and "Completed successfully" not in out + err
-    assert query(database, "select count(*) from raw.builds") == [(0,)]
+    assert query(database, "select count(*) from information_schema.tables where table_name = 'builds'") == [(0,)]
 
 
 # --- 6. the config file ------------------------------------------------------------------------------------------
