@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from focus_ingest.focus_source import EVENTS_TABLE
+from focus_ingest.raw_tables import EVENTS_TABLE
 from focus_ingest.state import LOADS_TABLE, RAW_SCHEMA
 
 CURRENT_STATUSES = ("loaded", "rejected")

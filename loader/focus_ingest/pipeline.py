@@ -36,9 +36,10 @@ from focus_ingest.dbt_build import project_dir
 from focus_ingest.discovery import BillingFile, discover
 from focus_ingest.errors import FocusIngestError, SourceError, TransientFileError
 from focus_ingest.focus_catalog import text_column_hints
-from focus_ingest.focus_source import RunFacts, VersionEvent, focus_files
+from focus_ingest.focus_source import focus_files
 from focus_ingest.known_versions import KnownVersion, current_versions, latest_data_source
 from focus_ingest.progress import FileProgress, plural
+from focus_ingest.raw_tables import RunFacts, VersionEvent
 from focus_ingest.reading import (
     ROW_NUMBER_COLUMN,
     CsvReader,

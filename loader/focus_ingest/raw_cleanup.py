@@ -14,8 +14,8 @@ import logging
 
 import duckdb
 
-from focus_ingest.focus_source import COLUMNS_TABLE
 from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
+from focus_ingest.raw_tables import COLUMNS_TABLE
 from focus_ingest.state import LOADS_TABLE, RAW_SCHEMA, ROWS_TABLE, single_row
 
 logger = logging.getLogger(__name__)
