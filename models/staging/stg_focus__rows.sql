@@ -16,18 +16,18 @@ raw_rows as (
 
 renamed as (
     select
-        _ingest_data_source as data_source_id,
-        _ingest_key as key,
-        _ingest_etag as etag,
-        _ingest_billing_month as billing_month,
-        _ingest_row_number as source_row_number,
+        raw_rows._ingest_data_source as data_source_id,
+        raw_rows._ingest_key as key,
+        raw_rows._ingest_etag as etag,
+        raw_rows._ingest_billing_month as billing_month,
+        raw_rows._ingest_row_number as source_row_number,
         {%- for column in focus_columns %}
-        {{ column.column_key }},
+        raw_rows.{{ column.column_key }},
         {%- for alias_key in column.alias_keys %}
-        {{ alias_key }},
+        raw_rows.{{ alias_key }},
         {%- endfor %}
         {%- endfor %}
-        _dlt_load_id as load_id
+        raw_rows._dlt_load_id as load_id
     from raw_rows
 ),
 
