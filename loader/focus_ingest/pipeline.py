@@ -28,6 +28,7 @@ from pathlib import Path
 import dlt
 import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -102,7 +103,7 @@ class RunSummary:
     first_month: str
     database: str
     sources: list[SourceReport]
-    rows_retracted: int = 0
+    rows_retracted: int = 0  # raw rows that no longer count, removed by the clean-up (raw_cleanup.py)
     seconds: float = 0.0
     changed: bool = False  # whether the data under the marts changed (else a dbt build can be skipped)
 
@@ -165,7 +166,7 @@ def new_run_id(now: datetime) -> str:
 
 
 def read_limits(options: ReadOptions) -> str:
-    """The per-file limits in force, as recorded with each version read (raw.manifest.read_limits)."""
+    """The per-file limits in force, as recorded with each version read (raw.file_versions.read_limits)."""
     return json.dumps(
         {name: getattr(options, name) for name in ("max_file_bytes", "max_file_rows", "max_record_bytes")},
         sort_keys=True,
@@ -185,7 +186,7 @@ def plan_source(
     limits: str,
     concurrent_fetches: int = 1,
 ) -> SourcePlan:
-    """List the source and compare with the manifest; a `SourceError` marks the source failed."""
+    """List the source and compare with the known versions; a `SourceError` marks the source failed."""
     report = SourceReport(name=source.name, location=source.location, profile=source.profile)
     plan = SourcePlan(source=source, report=report)
     try:
@@ -425,7 +426,8 @@ class _Reader:
 
     def _read_alone(self, plan: SourcePlan, prepared: _Prepared, csv_reader: CsvReader) -> Iterator[pa.RecordBatch]:
         """The file's batches; a file smaller than `--batch-rows` is held back until it has been read whole,
-        so that a file rejected at its last line never reaches dlt (a larger one's rows are retracted)."""
+        so that a file rejected at its last line never reaches dlt (a larger one's rows never count: its event
+        is `rejected`)."""
         rows = 0
         held: list[pa.RecordBatch] = []
         try:
@@ -586,7 +588,7 @@ def _finish_pending(pipeline: dlt.Pipeline, data_source: str) -> bool:
         return False
     logger.info("data source %s: finishing the load an interrupted run left", data_source)
     try:
-        pipeline.run()
+        finished: LoadInfo | None = pipeline.run()  # None (typed otherwise) when dlt dropped the package
     except PipelineStepFailed as error:
         cause = _root_cause(error)
         logger.warning(
@@ -595,6 +597,9 @@ def _finish_pending(pipeline: dlt.Pipeline, data_source: str) -> bool:
             data_source, type(cause).__name__, cause,
         )  # fmt: skip
         pipeline.abort_packages()
+        return False
+    if finished is None:  # dlt dropped it: nothing of it had reached a database that has no raw layer yet
+        logger.info("data source %s: the interrupted run had loaded nothing; its files are read again", data_source)
         return False
     return True
 

@@ -50,6 +50,11 @@ def _load_arguments(source: Path, database: Path) -> list[str]:
             "--quiet"]  # fmt: skip
 
 
+def _load(source: Path, database: Path) -> None:
+    subprocess.run([sys.executable, "-m", "focus_ingest.cli", *_load_arguments(source, database)], check=True,
+                   capture_output=True)  # fmt: skip
+
+
 def _bucket(tmp_path: Path) -> Path:
     source = tmp_path / "bucket"
     for number in range(4):
@@ -142,3 +147,23 @@ def test_a_second_run_on_the_same_database_exits_with_a_clear_message(capsys, tm
     assert f"Another focus-ingest run is using {database}" in err
     assert not database.exists() or file_statuses(database) == []
     assert load(capsys, database, str(source), "--as-of", AS_OF)["totals"]["rows_loaded"] == 2
+
+
+def test_a_left_package_that_cannot_be_loaded_is_aborted_with_a_warning_and_its_files_read_again(tmp_path):
+    source = _bucket(tmp_path)
+    reference, database = tmp_path / "uninterrupted.duckdb", tmp_path / "killed.duckdb"
+    for loaded in (reference, database):  # a database that has the raw layer already (dlt wipes the work dir of
+        _load(source, loaded)  # a pipeline whose destination is still empty, pending package included)
+    write(source / "2025-03" / "part-new.csv", minimal_file("2025-03", 7, amount="7.77"))
+    _load(source, reference)
+    _killed_at("normalized", 1, _load_arguments(source, database))
+    (rows_job,) = work_dir_for(database).glob("dlt/*/load/normalized/*/new_jobs/focus_rows.*.parquet")
+    rows_job.write_bytes(b"not parquet")  # the left package can never be loaded
+
+    shown = [argument for argument in _load_arguments(source, database) if argument != "--quiet"]
+    finished = subprocess.run([sys.executable, "-m", "focus_ingest.cli", *shown], capture_output=True, text=True)
+
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert "cannot be finished" in finished.stderr and "its files are read again" in finished.stderr
+    assert "1 new, 0 changed, 5 unchanged" in finished.stdout
+    assert _raw_content(database) == _raw_content(reference)
