@@ -27,9 +27,27 @@ _TABLES = (
 )
 
 
+def _has_rows_that_do_not_count(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the tables hold more rows than the current loaded versions count (their rows are complete):
+    row counts are cheap, the anti-join of every raw row is not (most runs have nothing to remove)."""
+    (raw_rows, raw_columns, counted_rows, counted_columns) = single_row(
+        connection.execute(
+            f"""
+            select
+                (select count(*) from {RAW_SCHEMA}.{ROWS_TABLE}),
+                (select count(*) from {RAW_SCHEMA}.{COLUMNS_TABLE}),
+                coalesce(sum(row_count), 0),
+                coalesce(sum(json_array_length(header)), 0)
+            from ({FILE_STATUSES_SQL}) where status = 'loaded'
+            """
+        )
+    )
+    return bool(raw_rows != counted_rows or raw_columns != counted_columns)
+
+
 def remove_rows_that_do_not_count(connection: duckdb.DuckDBPyConnection) -> int:
     """Delete them in one transaction; returns how many rows of raw.focus_rows went."""
-    if not has_event_log(connection):
+    if not has_event_log(connection) or not _has_rows_that_do_not_count(connection):
         return 0
     removed_rows = 0
     connection.execute("begin transaction")
