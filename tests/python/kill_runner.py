@@ -20,12 +20,14 @@ from dlt.pipeline.pipeline import Pipeline
 from focus_ingest import cli, dbt_progress, pipeline
 
 
-def _killed_on(nth: int, before: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _killed_on(nth: int, before: bool, when: Callable[..., bool]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     calls = 0
 
     def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             nonlocal calls
+            if not when(*args):
+                return function(*args, **kwargs)
             calls += 1
             if before and calls == nth:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -39,22 +41,31 @@ def _killed_on(nth: int, before: bool) -> Callable[[Callable[..., Any]], Callabl
     return wrap
 
 
-# point -> (object, attribute, kill before the call (else after it))
-POINTS: dict[str, tuple[Any, str, bool]] = {
-    "file_read": (pipeline._Reader, "_loaded", False),  # a file's rows went to dlt's extract, N files so far
-    "extracted": (Pipeline, "normalize", True),  # the package is extracted, not normalized
-    "normalized": (Pipeline, "load", True),  # the package is normalized, nothing loaded
-    "table_copied": (DuckDbCopyJob, "run", False),  # N tables of the package are in the database
-    "before_commit": (SqlJobClientBase, "complete_load", True),  # every job and dlt's state in, no _dlt_loads row
-    "after_commit": (SqlJobClientBase, "complete_load", False),  # committed, before the raw clean-up
-    "dbt_node": (dbt_progress.DbtProgress, "_result", False),  # N nodes of dbt build done
+def _always(*_: Any) -> bool:
+    return True
+
+
+def _rows_job(job: DuckDbCopyJob, *_: Any) -> bool:
+    return job.file_name().startswith("focus_rows.")
+
+
+# point -> (object, attribute, kill before the call (else after it), which calls count)
+POINTS: dict[str, tuple[Any, str, bool, Callable[..., bool]]] = {
+    "file_read": (pipeline._Reader, "_loaded", False, _always),  # a file's rows went to dlt's extract, N so far
+    "extracted": (Pipeline, "normalize", True, _always),  # the package is extracted, not normalized
+    "normalized": (Pipeline, "load", True, _always),  # the package is normalized, nothing loaded
+    "table_copied": (DuckDbCopyJob, "run", False, _always),  # N tables of the package are in the database
+    "rows_copied": (DuckDbCopyJob, "run", False, _rows_job),  # the N-th rows file is in, maybe no other table
+    "before_commit": (SqlJobClientBase, "complete_load", True, _always),  # every job and dlt's state in
+    "after_commit": (SqlJobClientBase, "complete_load", False, _always),  # committed, before the clean-up
+    "dbt_node": (dbt_progress.DbtProgress, "_result", False, _always),  # N nodes of dbt build done
 }
 
 
 def main() -> int:
     point, nth, *arguments = sys.argv[1:]
-    owner, attribute, before = POINTS[point]
-    setattr(owner, attribute, _killed_on(int(nth), before)(getattr(owner, attribute)))
+    owner, attribute, before, when = POINTS[point]
+    setattr(owner, attribute, _killed_on(int(nth), before, when)(getattr(owner, attribute)))
     return cli.main(arguments)
 
 
