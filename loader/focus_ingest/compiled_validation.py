@@ -34,6 +34,7 @@ from focus_ingest.dbt_build import project_dir, project_fingerprint, run_dbt_bui
 from focus_ingest.errors import FocusIngestError
 from focus_ingest.focus_catalog import focus_column_keys
 from focus_ingest.pipeline import run_load, work_dir_for
+from focus_ingest.raw_tables import RAW_TABLES
 from focus_ingest.settings import DataSource, RunSettings
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,6 @@ def _empty_template(database: Path, models: list[CompiledModel]) -> None:
     with state.connect(database) as connection:
         for model in reversed(models):
             connection.execute(f"drop {model.kind} if exists {model.relation}")
-        for table in ("focus_rows", "manifest", "file_columns", "data_sources", "runs", "builds"):
+        for table in RAW_TABLES:
             connection.execute(f"delete from {state.RAW_SCHEMA}.{table}")
         connection.execute("checkpoint")

@@ -1,21 +1,25 @@
-"""One import cycle: list every source, decide what to read by ETag, load with dlt, commit the manifest.
+"""One import cycle: per data source, list it, decide what to read by ETag, and load one dlt package.
 
-Order matters for "nothing lost, nothing double-counted": rows go in first (dlt, append), then one DuckDB
-transaction records each file version and retracts every row that does not belong to a loaded current
-version (replaced, deleted, rejected half-way, or left by a run that was killed). A file version is marked
-processed only in that transaction, so a killed run is simply finished by the next one.
+"Nothing lost, nothing double-counted" is dlt's commit: each data source has its own pipeline, and a run
+loads one package per data source that carries the rows of the versions it read together with their
+events (focus_source.py). The package counts once dlt has written its row in `raw._dlt_loads`, which it
+does last. A run first finishes the package a killed run left (or aborts it, when it cannot be loaded),
+then learns what is known from the events of completed loads only (known_versions.py), so a version whose
+package never completed is simply read again. Rows that no longer count are removed afterwards by an
+optional clean-up (raw_cleanup.py) that no mart depends on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -23,21 +27,28 @@ from pathlib import Path
 
 import dlt
 import pyarrow as pa
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.pipeline import LoadInfo
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from focus_ingest import state
+from focus_ingest import raw_cleanup, state
 from focus_ingest.dbt_build import project_dir
 from focus_ingest.discovery import BillingFile, discover
 from focus_ingest.errors import FocusIngestError, SourceError, TransientFileError
-from focus_ingest.focus_catalog import focus_column_keys, text_column_hints
+from focus_ingest.focus_catalog import text_column_hints
+from focus_ingest.focus_source import focus_files
+from focus_ingest.known_versions import KnownVersion, current_versions, latest_data_source
 from focus_ingest.progress import FileProgress, plural
+from focus_ingest.raw_tables import RunFacts, VersionEvent
 from focus_ingest.reading import (
+    ROW_NUMBER_COLUMN,
     CsvReader,
     Lineage,
     ReadOptions,
     UnreadableFile,
     column_key,
+    lineage_values,
     plain_csv,
     read_header,
 )
@@ -47,7 +58,7 @@ from focus_ingest.stores import Store, StoredObject
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_NAME = "focus_ingest"
+PIPELINE_PREFIX = "focus_ingest__"  # + the data source's slug: one dlt pipeline per data source
 REPORTED_ITEMS = 50  # per list in the summary; counts are always complete
 # Listed bytes that may be downloaded ahead of the file being read (disk for the local copies); one file
 # is always fetched, however large.
@@ -92,7 +103,7 @@ class RunSummary:
     first_month: str
     database: str
     sources: list[SourceReport]
-    rows_retracted: int = 0
+    rows_retracted: int = 0  # raw rows that no longer count, removed by the clean-up (raw_cleanup.py)
     seconds: float = 0.0
     changed: bool = False  # whether the data under the marts changed (else a dbt build can be skipped)
 
@@ -146,6 +157,8 @@ class SourcePlan:
     to_read: list[BillingFile] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     unchanged: list[tuple[str, str]] = field(default_factory=list)
+    events: list[VersionEvent] = field(default_factory=list)  # what the reading learned, in plan order
+    read_finished: bool = False
 
 
 def new_run_id(now: datetime) -> str:
@@ -153,14 +166,14 @@ def new_run_id(now: datetime) -> str:
 
 
 def read_limits(options: ReadOptions) -> str:
-    """The per-file limits in force, as recorded with each version read (raw.manifest.read_limits)."""
+    """The per-file limits in force, as recorded with each version read (raw.file_versions.read_limits)."""
     return json.dumps(
         {name: getattr(options, name) for name in ("max_file_bytes", "max_file_rows", "max_record_bytes")},
         sort_keys=True,
     )
 
 
-def _read_again(previous: state.KnownVersion, settings: RunSettings, limits: str) -> bool:
+def _read_again(previous: KnownVersion, settings: RunSettings, limits: str) -> bool:
     """A rejected version is read again on `--retry-rejected`, or when the per-file limits have changed."""
     return previous.status == "rejected" and (settings.retry_rejected or previous.read_limits != limits)
 
@@ -168,12 +181,12 @@ def _read_again(previous: state.KnownVersion, settings: RunSettings, limits: str
 def plan_source(
     source: DataSource,
     settings: RunSettings,
-    known: dict[str, state.KnownVersion],
+    known: dict[str, KnownVersion],
     work_dir: Path,
     limits: str,
     concurrent_fetches: int = 1,
 ) -> SourcePlan:
-    """List the source and compare with the manifest; a `SourceError` marks the source failed."""
+    """List the source and compare with the known versions; a `SourceError` marks the source failed."""
     report = SourceReport(name=source.name, location=source.location, profile=source.profile)
     plan = SourcePlan(source=source, report=report)
     try:
@@ -270,35 +283,40 @@ class _Reader:
     def __init__(
         self,
         scratch: Path,
-        plans: list[SourcePlan],
-        known: dict[str, dict[str, state.KnownVersion]],
+        known: dict[str, dict[str, KnownVersion]],
         run_id: str,
         options: ReadOptions,
+        files_total: int,
     ) -> None:
         self.scratch = scratch
-        self.plans = plans
         self.known = known
         self.run_id = run_id
         self.options = options
-        self.records: list[state.VersionRecord] = []
-        self.files_total = sum(len(plan.to_read) for plan in plans)
+        self.files_total = files_total
         self.files_started = 0
 
-    def batches(self) -> Iterator[pa.Table]:
-        for leftover in self.scratch.iterdir():  # downloads of a killed run (this run holds the database's lock)
-            leftover.unlink(missing_ok=True)
+    def batches(self, plan: SourcePlan) -> Iterator[pa.Table]:
+        """The rows of the plan's files in tables of about `--batch-rows`; `plan.read_finished` once done.
+
+        A plan that yields no row still yields one empty table with the lineage columns, so that dlt creates
+        raw.focus_rows with every declared FOCUS column on a data source's first load.
+        """
         gathered: list[pa.RecordBatch] = []
         gathered_rows = 0
+        yielded = False
         with CsvReader(self.options) as csv_reader, ThreadPoolExecutor(self.options.max_concurrent_fetches) as pool:
-            for plan in self.plans:
-                for batch in self._read_source(plan, pool, csv_reader):
-                    gathered.append(batch)
-                    gathered_rows += batch.num_rows
-                    if gathered_rows >= self.options.batch_rows:
-                        yield _one_table(gathered)
-                        gathered, gathered_rows = [], 0
+            for batch in self._read_source(plan, pool, csv_reader):
+                gathered.append(batch)
+                gathered_rows += batch.num_rows
+                if gathered_rows >= self.options.batch_rows:
+                    yield _one_table(gathered)
+                    yielded = True
+                    gathered, gathered_rows = [], 0
         if gathered:
             yield _one_table(gathered)
+        elif not yielded:
+            yield _EMPTY_ROWS
+        plan.read_finished = True
 
     def _read_source(
         self, plan: SourcePlan, pool: ThreadPoolExecutor, csv_reader: CsvReader
@@ -408,7 +426,8 @@ class _Reader:
 
     def _read_alone(self, plan: SourcePlan, prepared: _Prepared, csv_reader: CsvReader) -> Iterator[pa.RecordBatch]:
         """The file's batches; a file smaller than `--batch-rows` is held back until it has been read whole,
-        so that a file rejected at its last line never reaches dlt (a larger one's rows are retracted)."""
+        so that a file rejected at its last line never reaches dlt (a larger one's rows never count: its event
+        is `rejected`)."""
         rows = 0
         held: list[pa.RecordBatch] = []
         try:
@@ -469,15 +488,15 @@ class _Reader:
         header: list[str] | None = None,
     ) -> None:
         item = billing_file.item
-        self.records.append(
-            state.VersionRecord(
+        plan.events.append(
+            VersionEvent(
                 data_source=plan.source.name,
                 key=item.key,
                 etag=item.etag,
+                billing_month=billing_file.month,
+                event=status,
                 size=item.size,
                 last_modified=item.last_modified,
-                billing_month=billing_file.month,
-                status=status,
                 row_count=row_count,
                 error=error,
                 error_line=error_line,
@@ -510,7 +529,30 @@ def _one_table(batches: list[pa.RecordBatch]) -> pa.Table:
     return pa.concat_tables([pa.Table.from_batches([batch]) for batch in batches], promote_options="default")
 
 
-def _dlt_pipeline(database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipeline:
+_naming = NamingConvention()
+# The rows resource of a plan that read no row: the lineage columns only (dlt adds the declared FOCUS ones).
+_EMPTY_ROWS = pa.table(
+    {
+        **{name: pa.array([], pa.string()) for name in lineage_values(Lineage("", "", "", "", ""))},
+        ROW_NUMBER_COLUMN: pa.array([], pa.int64()),
+    }
+)
+
+
+def source_slug(data_source: str) -> str:
+    """dlt's snake_case of the data source name plus 6 hex of its sha256, so that two names with the same
+    snake_case get their own pipeline and schema."""
+    digest = hashlib.sha256(data_source.encode("utf-8")).hexdigest()[:6]
+    return f"{_naming.normalize_identifier(data_source)}_{digest}"
+
+
+def schema_name_of(data_source: str) -> str:
+    """The dlt schema of a data source's pipeline: it names the source's rows in `raw._dlt_loads`."""
+    return f"focus_{source_slug(data_source)}"
+
+
+def _configure_dlt() -> None:
+    """dlt settings through its own environment conventions; tuning only as defaults the user may override."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # no phoning home from a billing tool
     # dlt hands the batches to DuckDB through Parquet files; lz4 writes them ~30% faster than dlt's
     # snappy at the same size (measured, BENCHMARKS.md).
@@ -518,13 +560,48 @@ def _dlt_pipeline(database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipe
     # One insert at a time: DuckDB has one writer, and parallel inserts under --memory-limit evict each
     # other's memory (2M rows: 41 s with dlt's default workers, 28-34 s with one; BENCHMARKS.md).
     os.environ.setdefault("LOAD__WORKERS", "1")
+    # Correctness, not tuning, so not left to the user: every raw row carries the load id that makes it
+    # count, and the event tables are extracted after the rows (focus_source.py).
+    os.environ["NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID"] = "true"
+    os.environ["EXTRACT__NEXT_ITEM_MODE"] = "fifo"
+
+
+def pipeline_for(data_source: str, database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipeline:
+    """The data source's own dlt pipeline into the `raw` dataset of the database."""
+    _configure_dlt()
     credentials = DuckDbCredentials(str(database), global_config={"memory_limit": memory_limit})
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=PIPELINE_PREFIX + source_slug(data_source),
         destination=dlt.destinations.duckdb(credentials),
         dataset_name=state.RAW_SCHEMA,
         pipelines_dir=str(work_dir / "dlt"),
     )
+
+
+def _finish_pending(pipeline: dlt.Pipeline, data_source: str) -> bool:
+    """Load the package a killed run left (dlt resumes where it stopped); abort it when that fails.
+
+    Returns whether a package completed. A run killed during extraction leaves only an uncommitted folder
+    that dlt never loads: its files are simply read again.
+    """
+    if not pipeline.has_pending_data:
+        return False
+    logger.info("data source %s: finishing the load an interrupted run left", data_source)
+    try:
+        finished: LoadInfo | None = pipeline.run()  # None (typed otherwise) when dlt dropped the package
+    except PipelineStepFailed as error:
+        cause = _root_cause(error)
+        logger.warning(
+            "data source %s: the load an interrupted run left cannot be finished (%s: %s); it is discarded "
+            "and its files are read again",
+            data_source, type(cause).__name__, cause,
+        )  # fmt: skip
+        pipeline.abort_packages()
+        return False
+    if finished is None:  # dlt dropped it: nothing of it had reached a database that has no raw layer yet
+        logger.info("data source %s: the interrupted run had loaded nothing; its files are read again", data_source)
+        return False
+    return True
 
 
 def _root_cause(error: BaseException) -> BaseException:
@@ -550,58 +627,95 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     run_id = new_run_id(now)
     database = settings.database
     work_dir = work_dir_for(database)
-    (work_dir / "downloads").mkdir(parents=True, exist_ok=True)
+    downloads = work_dir / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    for leftover in downloads.iterdir():  # downloads of a killed run (this run holds the database's lock)
+        leftover.unlink(missing_ok=True)
     logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database)
-    with state.connect(database) as connection:
-        state.ensure_tables(connection, focus_column_keys(project_dir()))
-        earlier_run_died = state.unfinished_runs(connection) > 0
-        known = {source.name: state.current_versions(connection, source.name) for source in settings.sources}
-        state.start_run(connection, run_id, now, settings.as_of)
     limits = read_limits(options)
+    pipelines: dict[str, dlt.Pipeline] = {}
+    known: dict[str, dict[str, KnownVersion]] = {}
+    recorded: dict[str, tuple[str, str] | None] = {}
+    changed = False
+    for source in settings.sources:
+        pipelines[source.name] = pipeline_for(source.name, database, work_dir, options.memory_limit)
+        changed = _finish_pending(pipelines[source.name], source.name) or changed
+        with state.connect(database) as connection:  # closed before dlt opens the database
+            known[source.name] = current_versions(connection, source.name)
+            recorded[source.name] = latest_data_source(connection, source.name)
     plans = [
-        plan_source(
-            source, settings, known[source.name], work_dir / "downloads", limits, options.max_concurrent_fetches
-        )
+        plan_source(source, settings, known[source.name], downloads, limits, options.max_concurrent_fetches)
         for source in settings.sources
     ]
-    reader = _Reader(work_dir / "downloads", plans, known, run_id, options)
-    pipeline = _dlt_pipeline(database, work_dir, options.memory_limit)
-    pipeline.abort_packages()  # a killed run's package is re-read from the source instead
-    if any(plan.to_read for plan in plans):
-        resource = dlt.resource(
-            reader.batches(), name=state.ROWS_TABLE, write_disposition="append",
-            columns=text_column_hints(project_dir()),
-        )  # fmt: skip
+    reader = _Reader(downloads, known, run_id, options, sum(len(plan.to_read) for plan in plans))
+    hints = text_column_hints(project_dir())
+    for plan in plans:
+        source = plan.source
+        if plan.report.failed or not (
+            plan.to_read or plan.deleted or recorded[source.name] != (source.location, source.profile)
+        ):
+            continue  # nothing to load: no package, so no new data version and no build
+        facts = _facts_of(plan, known[source.name], run_id, now, settings)
+        package = focus_files(schema_name_of(source.name), reader.batches(plan), hints, facts)
         try:
-            pipeline.run(resource, loader_file_format="parquet")
+            pipelines[source.name].run(package, loader_file_format="parquet")
         except PipelineStepFailed as error:
             cause = _root_cause(error)
             raise FocusIngestError(
-                f"The load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. No file was "
-                "recorded as processed; the next run reads them again."
+                f"The load of data source {source.name} failed at dlt's {error.step} step: "
+                f"{type(cause).__name__}: {cause}. Nothing of this data source's run counts: the next run "
+                "finishes its load or reads them again."
             ) from error
+        changed = True
     summary = RunSummary(
         run_id=run_id,
         as_of=settings.as_of.isoformat(),
         first_month=settings.first_month,
         database=str(database),
         sources=[plan.report for plan in plans],
-        seconds=time.monotonic() - started,
+        changed=changed,
     )
-    changes = state.RunChanges(
-        run_id=run_id,
-        finished_at=datetime.now(UTC),
-        read=reader.records,
-        deleted=[(plan.source.name, key) for plan in plans for key in plan.deleted],
-        unchanged=[(plan.source.name, key, etag) for plan in plans for key, etag in plan.unchanged],
-        # A source that failed is not recorded (nor its profile or location): it changed nothing to build.
-        sources=[(p.source.name, p.source.location, p.source.profile) for p in plans if not p.report.failed],
-        summary=summary.as_dict(),
-        retract=earlier_run_died or bool(reader.records) or any(plan.deleted for plan in plans),
-    )
-    with state.connect(database) as connection:
-        committed = state.commit_run(connection, changes)
-    summary.rows_retracted = committed.rows_retracted
-    summary.changed = committed.changed
+    if changed:
+        with state.connect(database) as connection:
+            summary.rows_retracted = raw_cleanup.remove_rows_that_do_not_count(connection)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _facts_of(
+    plan: SourcePlan, known: dict[str, KnownVersion], run_id: str, started_at: datetime, settings: RunSettings
+) -> Callable[[], RunFacts | None]:
+    """The package's events and records, made once when dlt first asks for them, after the reading."""
+    made: list[RunFacts] = []
+
+    def facts() -> RunFacts | None:
+        if not plan.read_finished:
+            return None
+        if not made:
+            deleted = [
+                VersionEvent(plan.source.name, key, known[key].etag, known[key].billing_month, "deleted")
+                for key in plan.deleted
+            ]
+            source_summary: dict[str, object] = {
+                "run_id": run_id,
+                "as_of": settings.as_of.isoformat(),
+                "first_month": settings.first_month,
+                "sources": [asdict(plan.report)],
+            }
+            made.append(
+                RunFacts(
+                    run_id=run_id,
+                    data_source=plan.source.name,
+                    location=plan.source.location,
+                    profile=plan.source.profile,
+                    source_reached=not plan.report.failed,
+                    started_at=started_at,
+                    as_of=settings.as_of,
+                    events=[*deleted, *plan.events],
+                    summary=source_summary,
+                    finished_at=datetime.now(UTC),
+                )
+            )
+        return made[0]
+
+    return facts

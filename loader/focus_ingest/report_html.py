@@ -33,8 +33,10 @@ import jinja2
 
 from focus_ingest import state
 from focus_ingest.errors import FocusIngestError
+from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
 from focus_ingest.months import months_between
 from focus_ingest.progress import human_bytes
+from focus_ingest.state import LOADS_TABLE, RAW_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -186,29 +188,54 @@ def _tables(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     return {(schema, name) for schema, name in rows}
 
 
+_COMMITTED_RUNS = f"""
+select runs.*
+from {RAW_SCHEMA}.runs as runs
+inner join {RAW_SCHEMA}.{LOADS_TABLE} as loads on runs._dlt_load_id = loads.load_id and loads.status = 0
+"""
+
+
 def _last_run(connection: duckdb.DuckDBPyConnection) -> LastRun | None:
+    """The last loader run that loaded something: one `raw.runs` row per data source it loaded."""
     rows = connection.execute(
-        """
+        f"""
+        with last_run as (
+            select run_id from ({_COMMITTED_RUNS}) order by started_at desc limit 1
+        )
         select run_id, started_at, finished_at, as_of, summary
-        from raw.runs
-        where finished_at is not null
-        order by started_at desc
+        from ({_COMMITTED_RUNS})
+        where run_id = (select run_id from last_run)
+        order by data_source
         """
     ).fetchall()
-    for run_id, started_at, finished_at, as_of, summary_text in rows:
-        summary = json.loads(summary_text or "{}")
-        if "sources" in summary:  # {"interrupted": true} marks a run that died; the next run closed it
-            return LastRun(run_id, started_at, finished_at, as_of, summary)
-    return None
+    if not rows:
+        return None
+    summaries = [json.loads(summary_text) for *_, summary_text in rows]
+    summary = {**summaries[0], "sources": [source for part in summaries for source in part.get("sources", [])]}
+    return LastRun(rows[0][0], min(row[1] for row in rows), max(row[2] for row in rows), rows[0][3], summary)
 
 
 def _cycle_files(connection: duckdb.DuckDBPyConnection, run: LastRun, marts_ready: bool) -> list[CycleFile]:
-    """Every file version the last run listed, read, replaced or deleted: it set their last_seen."""
+    """Every current file version of the data sources the last run loaded, and the versions it replaced or
+    deleted (from the event log of completed loads)."""
     verdicts = "marts.file_validation" if marts_ready else _NO_VERDICTS
+    sources = [source["name"] for source in run.summary["sources"]]
     rows = connection.execute(
         f"""
-        with files as (
-            select * from raw.manifest where last_seen >= ?
+        with statuses as ({FILE_STATUSES_SQL}),
+        keys_latest as (
+            select data_source, key, arg_max(run_id, cast(load_id as decimal(24, 10))) as latest_run_id,
+                   count(*) as versions
+            from statuses
+            group by data_source, key
+        ),
+        files as (
+            select statuses.*, keys_latest.latest_run_id, keys_latest.versions
+            from statuses
+            inner join keys_latest
+                on keys_latest.data_source = statuses.data_source and keys_latest.key = statuses.key
+            where list_contains(?, statuses.data_source)
+              and (statuses.status in ('loaded', 'rejected') or keys_latest.latest_run_id = ?)
         )
         select
             files.data_source,
@@ -224,11 +251,7 @@ def _cycle_files(connection: duckdb.DuckDBPyConnection, run: LastRun, marts_read
             case
                 when files.status in ('replaced', 'deleted') then files.status
                 when files.run_id <> ? then 'unchanged'
-                when exists (
-                    select 1 from raw.manifest as earlier
-                    where earlier.data_source = files.data_source and earlier.key = files.key
-                      and earlier.status = 'replaced' and earlier.last_seen >= ?
-                ) then 'changed'
+                when files.versions > 1 then 'changed'
                 else 'new'
             end as activity,
             files.row_count,
@@ -246,7 +269,7 @@ def _cycle_files(connection: duckdb.DuckDBPyConnection, run: LastRun, marts_read
             and verdicts.etag = files.etag
         order by files.data_source, files.billing_month, files.key, files.status
         """,
-        [run.started_at, run.run_id, run.started_at],
+        [sources, run.run_id, run.run_id],
     ).fetchall()
     return [CycleFile(*row) for row in rows]
 
@@ -269,15 +292,16 @@ def _rule_failures(
         select errors.data_source_id, errors.key, errors.etag, errors.rule, errors.column_name,
                errors.error_count, rules.how_to_fix{samples}
         from marts.validation_errors as errors
-        inner join raw.manifest as files
+        inner join ({FILE_STATUSES_SQL}) as files
             on files.data_source = errors.data_source_id and files.key = errors.key
             and files.etag = errors.etag
         left join reference.validation_rules as rules
             on rules.rule = errors.rule
-        where errors.severity = 'error' and files.last_seen >= ?
+        where errors.severity = 'error' and files.status in ('loaded', 'rejected')
+          and list_contains(?, files.data_source)
         order by errors.data_source_id, errors.key, errors.etag, rules.rule_order, errors.column_name
         """,
-        [run.started_at],
+        [[source["name"] for source in run.summary["sources"]]],
     ).fetchall()
     failures: dict[tuple[str, str, str], list[RuleFailure]] = {}
     for data_source, key, etag, rule, column_name, count, how_to_fix, *sample_values in rows:
@@ -365,11 +389,18 @@ def read_report_data(database: Path) -> ReportData:
     data = ReportData(database=database, generated_at=datetime.now(UTC))
     with state.connect(database, read_only=True) as connection:
         tables = _tables(connection)
-        if ("raw", "runs") not in tables or ("raw", "manifest") not in tables:
+        if not has_event_log(connection) or ("raw", "runs") not in tables:
             return data
         data.last_run = _last_run(connection)
         data.unfinished_runs = connection.execute(
-            "select run_id, started_at from raw.runs where finished_at is null order by started_at"
+            f"""
+            select run_id, min(started_at) from {RAW_SCHEMA}.runs
+            where _dlt_load_id not in (select load_id from {RAW_SCHEMA}.{LOADS_TABLE} where status = 0)
+              and cast(_dlt_load_id as decimal(24, 10)) > (
+                  select coalesce(max(cast(load_id as decimal(24, 10))), 0) from {RAW_SCHEMA}.{LOADS_TABLE}
+              )
+            group by run_id order by min(started_at)
+            """
         ).fetchall()
         data.marts_ready = all(("marts", name) in tables for name in REQUIRED_MARTS)
         data.services_ready = data.marts_ready and ("marts", SERVICES.mart) in tables
@@ -543,7 +574,6 @@ def glance_tiles(data: ReportData) -> list[tuple[str, str, str]]:
         effective_text = f"effective {money(effective)} {costs.currency}"
         tiles.append((f"{costs.currency} billed, {latest}", money(billed), effective_text))
     return tiles
-
 
 
 @cache

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from focus_ingest import state
+from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
 from focus_ingest.verdicts import NOT_VALIDATED, current_verdicts
 
 VERDICTS = ("accepted", "rejected", "unreadable", NOT_VALIDATED)
@@ -43,16 +44,25 @@ def _when(value: datetime | None) -> str | None:
 
 
 def status_of(database: Path) -> Status:
-    """The manifest per month and status, every current file with its verdict, and the last run."""
+    """The file versions per month and status, every current file with its verdict, and the last run
+    that loaded something."""
     with state.run_lock(database, shared=True), state.connect(database, read_only=True) as connection:
+        if not has_event_log(connection):
+            return {"database": str(database), "last_run": None, "months": [], "verdicts": {}, "files": []}
         months = connection.execute(
-            """
+            f"""
             select data_source, billing_month, status, count(*) as files, coalesce(sum(row_count), 0) as rows
-            from raw.manifest group by all order by all
+            from ({FILE_STATUSES_SQL}) group by all order by all
             """
         ).fetchall()
         last_run = connection.execute(
-            "select run_id, started_at, finished_at from raw.runs order by started_at desc limit 1"
+            f"""
+            select runs.run_id, min(runs.started_at), max(runs.finished_at)
+            from {state.RAW_SCHEMA}.runs as runs
+            inner join {state.RAW_SCHEMA}.{state.LOADS_TABLE} as loads
+                on runs._dlt_load_id = loads.load_id and loads.status = 0
+            group by runs.run_id order by min(runs.started_at) desc limit 1
+            """
         ).fetchone()
         files = current_verdicts(connection)
     return {
@@ -72,8 +82,9 @@ def render_status(status: Status) -> str:
     lines = [f"database {status['database']}"]
     last_run = status["last_run"]
     if last_run:
-        finished = last_run["finished_at"] or "did not finish (the next run completes its work)"
-        lines.append(f"last run {last_run['run_id']}: started {last_run['started_at']}, finished {finished}")
+        lines.append(
+            f"last run {last_run['run_id']}: started {last_run['started_at']}, finished {last_run['finished_at']}"
+        )
     files = status["files"]
     if not files:
         lines.append("no files yet")

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 
 import duckdb
 
-from focus_ingest import compiled_validation, state
+from focus_ingest import compiled_validation, raw_tables, state
 from focus_ingest.compiled_validation import VALIDATION_MODELS
 from focus_ingest.dbt_build import run_dbt_build
 from focus_ingest.discovery import SUPPORTED_EXTENSIONS, BillingFile
@@ -190,12 +190,12 @@ def _add_columns(connection: duckdb.DuckDBPyConnection, present: set[str], names
 def _read_file(
     connection: duckdb.DuckDBPyConnection, store: Store, billing_file: BillingFile, lineage: Lineage,
     present: set[str], scratch: Path,
-) -> state.VersionRecord:  # fmt: skip
-    """One file into raw.focus_rows with the loader's reading code; its manifest record (loaded or rejected)."""
+) -> raw_tables.VersionEvent:  # fmt: skip
+    """One file into raw.focus_rows with the loader's reading code; its event (loaded or rejected)."""
     item = billing_file.item
     options = ReadOptions()
     header: list[str] | None = None
-    outcome: dict[str, object] = {"status": "loaded", "row_count": None, "error": None, "error_line": None}
+    outcome: dict[str, object] = {"event": "loaded", "row_count": None, "error": None, "error_line": None}
     try:
         with (
             store.fetch(item, lambda _: None) as fetched,
@@ -206,10 +206,10 @@ def _read_file(
             table = f"{state.RAW_SCHEMA}.{state.ROWS_TABLE}"
             outcome["row_count"] = insert_rows(connection, table, path, header, lineage, options)
     except UnreadableFile as error:
-        outcome = {"status": "rejected", "row_count": None, "error": error.reason, "error_line": error.line}
+        outcome = {"event": "rejected", "row_count": None, "error": error.reason, "error_line": error.line}
     except TransientFileError as error:
         raise FocusIngestError(str(error)) from None
-    return state.VersionRecord(
+    return raw_tables.VersionEvent(
         data_source=lineage.data_source, key=item.key, etag=item.etag, size=item.size,
         last_modified=item.last_modified, billing_month=billing_file.month, **outcome,  # type: ignore[arg-type]
         header=tuple(header) if header is not None else None,
@@ -218,15 +218,19 @@ def _read_file(
 
 
 def _load_raw(connection: duckdb.DuckDBPyConnection, settings: RunSettings, scratch: Path) -> None:
-    """Read the files into the raw layer with the loader's listing, reading and manifest code, without dlt.
+    """Read the files into the raw layer with the loader's listing, reading and event code, without dlt.
 
     DuckDB scans each file straight into raw.focus_rows (`reading.insert_rows`, the shape `CsvReader.batches`
-    gives dlt); the manifest, file columns and data source are written by the same `state.commit_run`.
+    gives dlt; the rows take the load id as the column's default); the events, file columns and data source
+    are written by `raw_tables.insert_without_dlt`, with the same builders dlt gets its tables from.
     """
     now = datetime.now(UTC)
     run_id = new_run_id(now)
+    load_id = f"{now.timestamp():.6f}"
     (source,) = settings.sources
-    state.start_run(connection, run_id, now, settings.as_of)
+    connection.execute(
+        f"alter table {state.RAW_SCHEMA}.{state.ROWS_TABLE} alter column _dlt_load_id set default '{load_id}'"
+    )
     plan = plan_source(source, settings, {}, scratch, read_limits(ReadOptions()))
     if plan.report.failed or plan.store is None:
         raise FocusIngestError(plan.report.failed or "the files could not be listed")
@@ -237,11 +241,12 @@ def _load_raw(connection: duckdb.DuckDBPyConnection, settings: RunSettings, scra
                    billing_file.item.etag, billing_file.month, run_id), present, scratch)
         for billing_file in plan.to_read
     ]  # fmt: skip
-    changes = state.RunChanges(
-        run_id=run_id, finished_at=datetime.now(UTC), read=records, deleted=[], unchanged=[],
-        sources=[(source.name, source.location, source.profile)], summary={}, retract=False,
+    facts = raw_tables.RunFacts(
+        run_id=run_id, data_source=source.name, location=source.location, profile=source.profile,
+        source_reached=True, started_at=now, as_of=settings.as_of, events=records, summary={},
+        finished_at=datetime.now(UTC),
     )  # fmt: skip
-    state.commit_run(connection, changes)
+    raw_tables.insert_without_dlt(connection, facts, load_id)
 
 
 def _validate_cached(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from focus_ingest import state
+from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
 
 NOT_VALIDATED = "not validated yet"
 
@@ -42,26 +43,28 @@ def _has_marts(connection: duckdb.DuckDBPyConnection) -> bool:
     return bool(count)
 
 
-_WITH_MARTS = """
+_WITH_MARTS = f"""
 select m.data_source, m.key, m.billing_month,
        case when m.status = 'rejected' then 'unreadable' else coalesce(v.status, ?) end as verdict,
        m.row_count, coalesce(v.first_error, m.error) as first_error, m.run_id
-from raw.manifest as m
+from ({FILE_STATUSES_SQL}) as m
 left join marts.file_validation as v
     on v.data_source_id = m.data_source and v.key = m.key and v.etag = m.etag
 where m.status in ('loaded', 'rejected')
 order by m.data_source, m.billing_month, m.key
 """
-_WITHOUT_MARTS = """
+_WITHOUT_MARTS = f"""
 select data_source, key, billing_month, case when status = 'rejected' then 'unreadable' else ? end,
        row_count, error, run_id
-from raw.manifest where status in ('loaded', 'rejected')
+from ({FILE_STATUSES_SQL}) where status in ('loaded', 'rejected')
 order by data_source, billing_month, key
 """
 
 
 def current_verdicts(connection: duckdb.DuckDBPyConnection) -> list[FileVerdict]:
     """Every current (loaded or rejected) file version with its verdict."""
+    if not has_event_log(connection):
+        return []
     sql = _WITH_MARTS if _has_marts(connection) else _WITHOUT_MARTS
     return [FileVerdict(*row) for row in connection.execute(sql, [NOT_VALIDATED]).fetchall()]
 

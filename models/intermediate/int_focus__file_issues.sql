@@ -5,7 +5,7 @@ column_presence as (
 ),
 
 files as (
-    select * from {{ ref('stg_focus__files') }}
+    select * from {{ ref('int_focus__file_statuses') }}
 ),
 
 column_aliases as (

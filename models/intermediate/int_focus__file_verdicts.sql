@@ -1,7 +1,7 @@
 with
 
 files as (
-    select * from {{ ref('stg_focus__files') }}
+    select * from {{ ref('int_focus__file_statuses') }}
 ),
 
 rule_results as (

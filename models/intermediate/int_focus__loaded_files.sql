@@ -1,7 +1,7 @@
 with
 
-files as (
-    select * from {{ ref('stg_focus__files') }}
+file_statuses as (
+    select * from {{ ref('int_focus__file_statuses') }}
 ),
 
 data_sources as (
@@ -29,11 +29,12 @@ loaded_files as (
         data_source_id,
         key,
         etag,
-        run_id,
+        {#- The load that holds the version's rows: a version read again is validated again. #}
+        load_id as run_id,
         billing_month,
         billing_month_start,
         row_count
-    from files
+    from file_statuses
     where status = 'loaded'
 ),
 

@@ -1,7 +1,24 @@
+{# One row per data source: its location and profile as its latest completed load recorded them. #}
 with
 
-configured_data_sources as (
+recorded_data_sources as (
     select * from {{ source('raw', 'data_sources') }}
+),
+
+completed_loads as (
+    select * from {{ ref('stg_focus__completed_loads') }}
+),
+
+committed as (
+    select
+        recorded_data_sources.*,
+        row_number() over (
+            partition by recorded_data_sources.data_source
+            order by cast(recorded_data_sources._dlt_load_id as decimal(24, 10)) desc
+        ) as recency
+    from recorded_data_sources
+    inner join completed_loads
+        on recorded_data_sources._dlt_load_id = completed_loads.load_id
 ),
 
 profiles_resolved as (
@@ -13,9 +30,11 @@ profiles_resolved as (
         {%- else %}
         coalesce(nullif(profile, ''), 'any') as profile,
         {%- endif %}
-        last_run_id,
-        last_run_at
-    from configured_data_sources
+        run_id as last_run_id,
+        recorded_at as last_run_at,
+        _dlt_load_id as load_id
+    from committed
+    where recency = 1
 ),
 
 final as (

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from loader_helpers import DOC_EXAMPLE, minimal_file, query, run_cli, write
+from loader_helpers import DOC_EXAMPLE, minimal_file, query, query_statuses, run_cli, write
 
 from focus_ingest import dbt_build, state
 from focus_ingest.cli import main
@@ -187,7 +187,7 @@ def test_dbt_writes_nothing_to_stdout_and_a_few_lines_to_stderr(tmp_path):
     verbose = subprocess.run([*command, "--rebuild", "--verbose"], capture_output=True, text=True, cwd=tmp_path,
                              timeout=300)  # fmt: skip
     assert verbose.returncode == 0, verbose.stderr
-    assert "OK created sql view model staging.stg_focus__files" in verbose.stderr
+    assert "OK created sql view model staging.stg_focus__file_events" in verbose.stderr
     assert "START" not in verbose.stdout
 
 
@@ -331,7 +331,7 @@ def test_a_failed_source_that_changed_nothing_does_not_build(capsys, tmp_path):
     assert "FAILED: Folder" in out and "dbt build: not run (a data source failed and no data changed)" in out
     assert "result: FAILED (data source missing failed)" in out
     assert "result: ok" not in out and "Completed successfully" not in out + err
-    assert query(database, "select count(*) from raw.builds") == [(0,)]
+    assert query(database, "select count(*) from information_schema.tables where table_name = 'builds'") == [(0,)]
 
 
 # --- 6. the config file ------------------------------------------------------------------------------------------
@@ -454,7 +454,7 @@ def test_size_flags_take_units_and_help_shows_defaults(capsys, tmp_path):
                                    "--max-file-bytes", "1GB", "--max-record-bytes", "1MiB", "--json", *AS_OF)
     assert status == 0, err
     assert summary["totals"]["rows_loaded"] == 2
-    assert query(tmp_path / "f.duckdb", "select read_limits from raw.manifest")[0][0] == json.dumps(
+    assert query_statuses(tmp_path / "f.duckdb", "select read_limits from file_statuses")[0][0] == json.dumps(
         {"max_file_bytes": 10**9, "max_file_rows": 100_000_000, "max_record_bytes": 1024**2}, sort_keys=True
     )
     status, out, _ = run_cli(capsys, "run", "--help")

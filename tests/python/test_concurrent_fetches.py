@@ -12,7 +12,7 @@ import time
 
 import pytest
 from conftest import Fault
-from loader_helpers import load, loaded_rows, minimal_file, query, run_cli
+from loader_helpers import load, loaded_rows, minimal_file, query, query_statuses, run_cli
 
 from focus_ingest import s3_access
 
@@ -68,7 +68,7 @@ def test_downloads_overlap_up_to_the_bound_and_every_file_is_loaded_exactly(
         (key, etags[key], 3 + number % 4, 3 + number % 4, f"{number}.01")
         for number, key in sorted(enumerate(etags), key=lambda pair: pair[1])
     ]
-    assert query(database, "select key, etag, row_count from raw.manifest order by key") == [
+    assert query_statuses(database, "select key, etag, row_count from file_statuses order by key") == [
         (key, etags[key], 3 + number % 4) for number, key in sorted(enumerate(etags), key=lambda pair: pair[1])
     ]
 
@@ -100,9 +100,8 @@ def test_under_concurrency_a_bad_file_a_throttled_one_and_an_overwritten_one_eac
     assert loaded_rows(database, "part-011.csv") == 0 and loaded_rows(database, "part-012.csv") == 0
     assert loaded_rows(database, "part-004.csv") == 3 + 4 % 4  # retried after SlowDown within the run
     loaded = {key for key, etag in etags.items() if key not in {bad, flaky, overwritten}}
-    assert query(database, "select key, etag from raw.manifest where status = 'loaded' order by key") == sorted(
-        (key, etags[key]) for key in loaded
-    )
+    current = query_statuses(database, "select key, etag from file_statuses where status = 'loaded' order by key")
+    assert current == sorted((key, etags[key]) for key in loaded)
 
     s3_faults.clear()
     summary = load(capsys, database, s3_bucket.uri("focus"), *AS_OF)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import Fault
-from loader_helpers import load, loaded_rows, minimal_file, query
+from loader_helpers import load, loaded_rows, minimal_file, query, query_statuses
 
 from focus_ingest import s3_access
 
@@ -51,7 +51,7 @@ def test_a_file_that_keeps_failing_is_left_for_the_next_run_and_never_half_loade
     assert summary["totals"]["files_retry"] == 1
     assert summary["sources"][0]["retry"][0]["key"] == "focus/2025-03/flaky.csv"
     assert loaded_rows(database, "flaky.csv") == 0
-    assert query(database, "select key from raw.manifest") == [("focus/2025-03/good.csv",)]
+    assert query_statuses(database, "select key from file_statuses") == [("focus/2025-03/good.csv",)]
 
     s3_faults.clear()
     summary = load(capsys, database, s3_bucket.uri("focus"), *AS_OF)

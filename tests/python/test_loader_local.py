@@ -12,20 +12,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from dlt.destinations.job_client_impl import SqlJobClientBase
 from loader_helpers import (
     DOC_EXAMPLE,
     MINIMAL_HEADER,
     SAMPLE_1000,
     csv_records,
+    file_statuses,
     load,
     loaded_rows,
     minimal_file,
     query,
+    query_statuses,
     run_cli,
     write,
 )
 
-from focus_ingest import pipeline, reading, state
+from focus_ingest import pipeline, reading
 from focus_ingest.reading import column_key
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
@@ -132,10 +135,11 @@ def test_unchanged_rerun_reads_nothing_and_changed_file_replaces_its_rows(capsys
     assert query(database, "select billed_cost, count(*) from raw.focus_rows where _ingest_key = '2025-03/a.csv' "
                            "group by 1") == [("9.99", 3)]
     assert loaded_rows(database) == 5
-    statuses = query(database, "select status from raw.manifest where key = '2025-03/a.csv' order by first_seen")
+    statuses = query_statuses(database, "select status from file_statuses where key = '2025-03/a.csv' "
+                                        "order by cast(first_load as decimal(24, 10))")
     assert statuses == [("replaced",), ("loaded",)]
     stored = json.loads(query(database, "select summary from raw.runs order by started_at desc limit 1")[0][0])
-    assert stored["totals"] == changed["totals"] and stored["totals"]["rows_retracted"] > 0 and stored["changed"]
+    assert stored["sources"] == changed["sources"] and changed["totals"]["rows_retracted"] > 0 and changed["changed"]
 
 
 def test_deleted_file_is_retracted_but_months_outside_the_window_are_untouched(capsys, source, database):
@@ -151,7 +155,7 @@ def test_deleted_file_is_retracted_but_months_outside_the_window_are_untouched(c
     assert summary["totals"]["files_deleted"] == 1
     assert loaded_rows(database, "recent.csv") == 0
     assert loaded_rows(database, "old.csv") == 4  # 2025-01 is outside the window: never touched
-    assert query(database, "select key, status from raw.manifest order by key") == [
+    assert query_statuses(database, "select key, status from file_statuses order by key") == [
         ("2025-01/old.csv", "loaded"), ("2025-03/recent.csv", "deleted"), ("2025-03/stays.csv", "loaded")
     ]
 
@@ -196,8 +200,8 @@ def test_unreadable_files_are_rejected_with_reason_and_line_while_good_files_loa
     assert summary["totals"]["files_unreadable"] == len(UNREADABLE) + 1
     rejected = {
         key.removeprefix("2025-03/"): (error, line)
-        for key, error, line in query(database, "select key, error, error_line from raw.manifest "
-                                                "where status = 'rejected'")
+        for key, error, line in query_statuses(database, "select key, error, error_line from file_statuses "
+                                                         "where status = 'rejected'")
     }
     for name, (_, reason, line) in UNREADABLE.items():
         assert rejected[name] == (reason, line), name
@@ -225,8 +229,8 @@ def test_shared_samples_load_with_every_row_and_value_intact(capsys, source, dat
             [key],
         )
         assert [list(row) for row in stored] == records
-        manifest_header = query(database, "select header from raw.manifest where key = ?", [key])[0][0]
-        assert manifest_header == str(header).replace("'", '"')
+        event_header = query_statuses(database, "select header from file_statuses where key = ?", [key])[0][0]
+        assert event_header == str(header).replace("'", '"')
         positions = query(
             database, "select column_name, column_key from raw.file_columns where key = ? order by position", [key]
         )
@@ -235,28 +239,55 @@ def test_shared_samples_load_with_every_row_and_value_intact(capsys, source, dat
                            "order by _ingest_row_number") == [("Equinix",), ("Internal",), ("Vendor",)]
 
 
-def test_run_killed_after_the_rows_landed_is_finished_by_the_next_run(capsys, source, database, monkeypatch):
+def _die_before_the_commit(patched: pytest.MonkeyPatch) -> None:
+    """The process dies after every job of the package is in (rows, events, dlt's state), before dlt writes
+    the package's row in raw._dlt_loads."""
+
+    def die(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    patched.setattr(SqlJobClientBase, "complete_load", die)
+
+
+def test_run_killed_before_dlt_commits_is_finished_by_the_next_run(capsys, source, database, monkeypatch):
     write(source / "2025-03" / "a.csv", minimal_file("2025-03", 4))
     write(source / "2025-03" / "b.csv", minimal_file("2025-03", 6))
 
-    def die(*_: object) -> None:
-        raise KeyboardInterrupt  # the process dies between the row load and the manifest commit
-
     with monkeypatch.context() as patched:
-        patched.setattr(state, "commit_run", die)
+        _die_before_the_commit(patched)
         status, _, _ = run_cli(
             capsys, "load", "--source", str(source), "--database", str(database), "--as-of", "2025-03-15"
         )
-    assert status == 130
-    assert loaded_rows(database) == 10  # rows landed, but no file counts as processed
-    assert query(database, "select count(*) from raw.manifest")[0][0] == 0
+    assert status != 0  # dlt reports the interruption as a failed load step
+    assert loaded_rows(database) == 10  # rows and events landed, but nothing counts without the commit
+    assert query(database, "select count(*) from raw.file_versions")[0][0] == 2
+    assert file_statuses(database) == []
 
     summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
 
-    assert summary["totals"]["files_new"] == 2
-    assert summary["totals"]["rows_retracted"] == 10
+    assert summary["changed"]  # the package was finished: its versions now count, so none is read again
+    assert summary["totals"]["files_unchanged"] == 2 and summary["totals"]["objects_downloaded"] == 0
     assert loaded_rows(database) == 10
-    assert query(database, "select count(distinct _ingest_run_id) from raw.focus_rows")[0][0] == 1
+    assert query(database, "select count(distinct _dlt_load_id) from raw.focus_rows")[0][0] == 1
+    assert [s["status"] for s in file_statuses(database)] == ["loaded", "loaded"]
+
+
+def test_run_killed_before_dlt_commits_then_a_fresh_work_dir_reads_the_files_again(
+    capsys, source, database, monkeypatch
+):
+    write(source / "2025-03" / "a.csv", minimal_file("2025-03", 4))
+    write(source / "2025-03" / "b.csv", minimal_file("2025-03", 6))
+    with monkeypatch.context() as patched:
+        _die_before_the_commit(patched)
+        run_cli(capsys, "load", "--source", str(source), "--database", str(database), "--as-of", "2025-03-15")
+    shutil.rmtree(pipeline.work_dir_for(database))  # another machine: dlt's pending package is gone
+
+    summary = load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    assert summary["totals"]["files_new"] == 2  # the uncommitted load never counted
+    assert summary["totals"]["rows_retracted"] == 10  # its rows, removed by the clean-up
+    assert loaded_rows(database) == 10
+    assert query(database, "select count(distinct _dlt_load_id) from raw.focus_rows")[0][0] == 1
 
 
 def test_run_killed_while_reading_a_file_leaves_no_partial_file(capsys, source, database, monkeypatch):
@@ -278,8 +309,8 @@ def test_run_killed_while_reading_a_file_leaves_no_partial_file(capsys, source, 
             "--as-of", "2025-03-15",
         )
     assert status == 1
-    assert "OSError: No space left on device" in err and "the next run reads them again" in err
-    assert query(database, "select count(*) from raw.manifest")[0][0] == 0
+    assert "OSError: No space left on device" in err and "reads them again" in err
+    assert file_statuses(database) == []
 
     load(capsys, database, str(source), "--as-of", "2025-03-15")
 
@@ -326,7 +357,7 @@ location = "{tmp_path / "nowhere"}"
     assert query(database, "select _ingest_data_source, count(*) from raw.focus_rows group by 1 order by 1") == [
         ("datacenter", 2), ("saas", 3)
     ]
-    assert query(database, "select data_source, profile from raw.data_sources order by 1") == [
+    assert query(database, "select distinct data_source, profile from raw.data_sources order by 1") == [
         ("datacenter", "any"), ("saas", "focus-1.0")
     ]  # a source that failed changed nothing: it is recorded once it runs (no build for it alone)
     assert "Traceback" not in err
@@ -373,7 +404,7 @@ def test_gzip_bomb_and_too_many_records_are_rejected_at_the_limits(capsys, sourc
     summary = load(capsys, database, str(source), "--as-of", "2025-03-15",
                    "--max-file-bytes", "1000000", "--max-file-rows", "10")
 
-    errors = dict(query(database, "select key, error from raw.manifest where status = 'rejected'"))
+    errors = dict(query_statuses(database, "select key, error from file_statuses where status = 'rejected'"))
     assert errors == {
         "2025-03/bomb.csv.gz": "uncompressed, the file exceeds the per-file limit of 1,000,000 bytes "
                                "(--max-file-bytes)",
@@ -426,7 +457,7 @@ def test_small_read_blocks_keep_every_record_in_order_and_reject_an_overlong_one
     stored = query(database, f"select {columns}, _ingest_row_number from raw.focus_rows order by _ingest_row_number")
     assert [list(row[:-1]) for row in stored] == records
     assert [row[-1] for row in stored] == list(range(1, 1001))
-    assert query(database, "select error from raw.manifest where status = 'rejected'") == [
+    assert query_statuses(database, "select error from file_statuses where status = 'rejected'") == [
         ("a record is longer than the limit of 16,384 bytes (--max-record-bytes)",)
     ]
 
@@ -455,5 +486,5 @@ def test_running_out_of_memory_fails_the_run_and_rejects_no_file(capsys, source,
 
     assert status == 1
     assert "DuckDB ran out of memory while reading" in err and "raise the first or lower the second" in err
-    assert query(database, "select count(*) from raw.manifest") == [(0,)]
+    assert file_statuses(database) == []
     assert load(capsys, database, str(source), "--as-of", "2025-03-15")["totals"]["rows_loaded"] == 300_000

@@ -6,7 +6,17 @@ import gzip
 import logging
 
 import pytest
-from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, csv_records, load, loaded_rows, minimal_file, query, run_cli
+from loader_helpers import (
+    DOC_EXAMPLE,
+    SAMPLE_1000,
+    csv_records,
+    load,
+    loaded_rows,
+    minimal_file,
+    query,
+    query_statuses,
+    run_cli,
+)
 
 from focus_ingest import progress, s3_access
 from focus_ingest.reading import column_key
@@ -88,7 +98,7 @@ def test_unchanged_rerun_downloads_nothing_changed_replaces_deleted_retracts(cap
     again = load(capsys, database, s3_bucket.uri("focus"), *AS_OF)
     assert s3_requests()["GetObject"] == 0
     assert again["totals"]["files_unchanged"] == 3 and again["totals"]["objects_downloaded"] == 0
-    assert query(database, "select count(*) from raw.manifest where status = 'loaded'")[0][0] == 3
+    assert query_statuses(database, "select count(*) from file_statuses where status = 'loaded'")[0][0] == 3
 
     new_etag = s3_bucket.put("focus/2025-03/a.csv", minimal_file("2025-03", 2, amount="7.50"))
     s3_bucket.delete("focus/2025-02/c.csv")
@@ -127,7 +137,7 @@ def test_unreadable_object_beside_good_ones(capsys, tmp_path, s3_bucket):
     summary = load(capsys, database, s3_bucket.uri("focus"), *AS_OF)
 
     assert summary["totals"]["files_unreadable"] == 2
-    errors = dict(query(database, "select key, error from raw.manifest where status = 'rejected'"))
+    errors = dict(query_statuses(database, "select key, error from file_statuses where status = 'rejected'"))
     assert errors["focus/2025-03/broken.csv.gz"].startswith("corrupt or truncated gzip data")
     assert errors["focus/2025-03/ragged.csv"] == "a record has 3 fields where the header has 2 (ragged row)"
     assert query(database, "select distinct _ingest_key from raw.focus_rows") == [("focus/2025-03/good.csv",)]
@@ -194,7 +204,8 @@ def test_progress_is_logged_and_secrets_never_are_in_logs_output_or_database(
     progress_lines = [r.getMessage() for r in caplog.records if r.name == "focus_ingest.progress"]
     assert any("rows read" in line for line in progress_lines)
     stored = "\n".join(
-        str(row) for table in ("manifest", "file_columns", "data_sources", "runs", "focus_rows")
+        str(row) for table in ("file_versions", "file_columns", "data_sources", "runs", "focus_rows", "_dlt_loads",
+                               "_dlt_pipeline_state", "_dlt_version")
         for row in query(tmp_path / "f.duckdb", f"select * from raw.{table}")
     )  # fmt: skip
     everything = stored + out + err + "\n".join(r.getMessage() for r in caplog.records)
@@ -257,5 +268,5 @@ def test_manifest_last_modified_is_the_listing_s(capsys, tmp_path, s3_bucket):
     load(capsys, database, s3_bucket.uri("focus"), *AS_OF)
 
     listed = s3_bucket.client.list_objects_v2(Bucket=s3_bucket.name, Prefix="focus/")["Contents"]
-    (stored,) = query(database, "select last_modified from raw.manifest where key = ?", [key])
+    (stored,) = query_statuses(database, "select last_modified from file_statuses where key = ?", [key])
     assert stored[0] == listed[0]["LastModified"]

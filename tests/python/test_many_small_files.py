@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from loader_helpers import MINIMAL_HEADER, load, minimal_file, query, write
+from loader_helpers import MINIMAL_HEADER, load, minimal_file, query, query_statuses, write
 
 from focus_ingest import pipeline
 
@@ -19,8 +19,10 @@ AS_OF = ("--as-of", "2025-03-15")
 def _raw_content(database) -> list[tuple]:
     rows = query(database, "select _ingest_key, _ingest_etag, _ingest_row_number, billed_cost, billing_currency, "
                            "charge_period_start from raw.focus_rows order by all")  # fmt: skip
-    manifest = query(database, "select key, etag, status, row_count, error, error_line from raw.manifest order by all")
-    return rows + [("manifest", *entry) for entry in manifest]
+    statuses = query_statuses(
+        database, "select key, etag, status, row_count, error, error_line from file_statuses order by all"
+    )
+    return rows + [("status", *entry) for entry in statuses]
 
 
 @pytest.fixture
@@ -66,9 +68,9 @@ def test_a_scan_of_many_files_stores_what_one_scan_per_file_stores(capsys, tmp_p
     assert query(together, "select billed_cost, billing_currency from raw.focus_rows "
                            "where _ingest_key = '2025-03/part-031.csv'") == [("3.00", "EUR")]  # fmt: skip
     assert query(together, "select count(*) from raw.focus_rows where _ingest_key like '%part-041.csv.gz'") == [(3,)]
-    assert query(together, "select status, row_count from raw.manifest where key = '2025-02/part-050.csv'") == [
-        ("loaded", 0)
-    ]
+    assert query_statuses(
+        together, "select status, row_count from file_statuses where key = '2025-02/part-050.csv'"
+    ) == [("loaded", 0)]
 
 
 def test_the_per_file_row_limit_holds_for_files_read_together(capsys, tmp_path):

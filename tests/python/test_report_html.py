@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 import pytest
+from dlt.destinations.job_client_impl import SqlJobClientBase
 
-from focus_ingest import state
 from focus_ingest.cli import main
 from focus_ingest.errors import FocusIngestError
 from focus_ingest.report_html import money, write_report
@@ -579,15 +579,25 @@ def test_load_without_build_says_to_run_the_build(tmp_path: Path) -> None:
     ]
 
 
-def test_database_whose_only_run_died_says_to_run(tmp_path: Path) -> None:
+def test_database_whose_only_run_died_says_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     database = tmp_path / "focus.duckdb"
-    with state.connect(database) as connection:
-        state.ensure_tables(connection)
-        state.start_run(connection, "run-that-died", datetime(2025, 3, 15, 6, tzinfo=UTC), AS_OF)
+    source = tmp_path / "bucket" / "2025-03"
+    source.mkdir(parents=True)
+    (source / "a.csv").write_text("BilledCost,BillingCurrency\n1.00,USD\n")
+
+    def die(*_: object) -> None:
+        raise KeyboardInterrupt  # the run dies after its tables landed, before dlt's _dlt_loads row
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SqlJobClientBase, "complete_load", die)
+        main(["load", "--source", str(source.parent), "--database", str(database), "--as-of", AS_OF.isoformat(),
+              "--quiet"])  # fmt: skip
+    with duckdb.connect(str(database), read_only=True) as connection:
+        ((run_id,),) = connection.execute("select run_id from raw.runs").fetchall()
     _, page = read_page(write_report(database, tmp_path / "report.html"))
     notices = " ".join(notice.text for notice in page.find("p", class_="notice"))
     assert "No run has finished on this database yet: run focus-ingest run." in notices
-    assert "run-that-died" in notices and "has not finished" in notices
+    assert run_id in notices and "has not finished" in notices
     assert "No costs yet" in page.one("section", id="costs").text
     assert "No run yet" in page.one("section", id="rejected").text
 

@@ -1,8 +1,12 @@
-"""Stateful property test: random sequences of file adds, rewrites, deletes, bad files and runs.
+"""Stateful property test: random sequences of file adds, rewrites, deletes, bad files, runs and runs
+interrupted before dlt's commit.
 
-After every load the raw layer holds exactly the rows of the files that are there now; at the end of each
-sequence a dbt build gives marts equal to a model the test keeps on its own (which files are accepted,
-how many charges and how much money each holds).
+After every completed load the raw layer holds exactly the rows of the files that are there now, and the
+status of every file version follows from the event log by the rule the test derives on its own
+(loader_helpers.file_statuses): the files there now are current (loaded, or rejected when unreadable),
+keys gone are deleted, and the loader's own SQL rule (known_versions) agrees. At the end of each sequence
+a dbt build gives marts equal to a model the test keeps on its own (which files are accepted, how many
+charges and how much money each holds), and dbt's int_focus__file_statuses equals the derived statuses.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
+from dlt.destinations.job_client_impl import SqlJobClientBase
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, rule
+from loader_helpers import file_statuses
 
+from focus_ingest import known_versions, state
 from focus_ingest.cli import main
 
 pytestmark = pytest.mark.slow  # runs dbt or the whole CLI: `make test-fast` leaves it out
@@ -81,6 +89,7 @@ class IngestionMachine(RuleBasedStateMachine):
             (self.source / month).mkdir(parents=True)
         self.database = self.root / "focus.duckdb"
         self.model: dict[str, Expected] = {}
+        self.counted: set[str] = set()  # keys some completed load has seen
         self.files_made = 0
         self.clock = 1_700_000_000  # file times only move forward, so every rewrite is a new version
 
@@ -120,12 +129,40 @@ class IngestionMachine(RuleBasedStateMachine):
             (self.source / key).unlink()
             del self.model[key]
 
+    def _load(self) -> int:
+        return _quietly(["load", "--source", str(self.source), "--database", str(self.database), "--as-of", AS_OF])
+
     @rule()
     def run_load(self) -> None:
         """After every load the raw layer holds the rows of exactly the files there now."""
-        assert _quietly(["load", "--source", str(self.source), "--database", str(self.database), "--as-of", AS_OF]) == 0
+        assert self._load() == 0
         stored = dict(_query(self.database, "select _ingest_key, count(*) from raw.focus_rows group by 1"))
         assert stored == {key: e.rows for key, e in self.model.items() if e.kind != "unreadable" and e.rows}
+        self.counted |= set(self.model)
+        self._statuses_follow_the_events()
+
+    @rule()
+    def interrupted_load(self) -> None:
+        """Every job of the package lands, then the run dies before dlt writes the package's `_dlt_loads`
+        row: nothing of it counts until the next run finishes that package (and then loads what changed)."""
+
+        def die(*_: object) -> None:
+            raise KeyboardInterrupt
+
+        with mock.patch.object(SqlJobClientBase, "complete_load", die):
+            self._load()
+
+    def _statuses_follow_the_events(self) -> None:
+        derived = file_statuses(self.database)
+        current = {s["key"]: s["status"] for s in derived if s["status"] in ("loaded", "rejected")}
+        assert current == {key: "rejected" if e.kind == "unreadable" else "loaded" for key, e in self.model.items()}
+        deleted = {s["key"] for s in derived if s["status"] == "deleted"}
+        assert deleted == self.counted - set(self.model)
+        with state.connect(self.database, read_only=True) as connection:
+            known = known_versions.current_versions(connection, "bucket")
+        assert {key: (v.etag, v.status) for key, v in known.items()} == {
+            s["key"]: (s["etag"], s["status"]) for s in derived if s["status"] in ("loaded", "rejected")
+        }
 
     def teardown(self) -> None:
         try:
@@ -139,6 +176,16 @@ class IngestionMachine(RuleBasedStateMachine):
             shutil.rmtree(self.root, ignore_errors=True)
 
     def _marts_match_the_model(self) -> None:
+        (schema,) = _query(
+            self.database,
+            "select table_schema from information_schema.tables where table_name = 'int_focus__file_statuses'",
+        )[0]
+        dbt_statuses = _query(
+            self.database, f"select data_source_id, key, etag, status, load_id from {schema}.int_focus__file_statuses"
+        )
+        assert sorted(dbt_statuses) == sorted(
+            (s["data_source"], s["key"], s["etag"], s["status"], s["load_id"]) for s in file_statuses(self.database)
+        )
         verdicts = dict(
             _query(
                 self.database, "select key, status from marts.file_validation where status in ('accepted', 'rejected')"
@@ -151,9 +198,7 @@ class IngestionMachine(RuleBasedStateMachine):
                 self.database, "select x_SourceFile, count(*), sum(BilledCost) from marts.focus_charges group by 1"
             )
         }
-        assert charges == {
-            key: (e.rows, e.amount * e.rows) for key, e in self.model.items() if e.accepted and e.rows
-        }
+        assert charges == {key: (e.rows, e.amount * e.rows) for key, e in self.model.items() if e.accepted and e.rows}
         by_month = dict(
             _query(self.database, "select x_BillingMonth, sum(BilledCost) from marts.costs_monthly group by 1")
         )

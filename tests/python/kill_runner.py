@@ -1,0 +1,73 @@
+"""Run the focus-ingest CLI and SIGKILL it at one named point of its work, the N-th time it gets there.
+
+`python kill_runner.py POINT N <focus-ingest arguments>`. The one place the crash tests inject faults:
+each point wraps one function of the loader, dlt or dbt's progress callback, so a kill lands at the same
+step on every machine, however fast (issue 15: kill tests must not depend on sleep timing).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
+from dlt.destinations.job_client_impl import SqlJobClientBase
+from dlt.pipeline.pipeline import Pipeline
+
+from focus_ingest import cli, dbt_progress, pipeline
+
+
+def _killed_on(nth: int, before: bool, when: Callable[..., bool]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    calls = 0
+
+    def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            nonlocal calls
+            if not when(*args):
+                return function(*args, **kwargs)
+            calls += 1
+            if before and calls == nth:
+                os.kill(os.getpid(), signal.SIGKILL)
+            result = function(*args, **kwargs)
+            if not before and calls == nth:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+
+        return wrapper
+
+    return wrap
+
+
+def _always(*_: Any) -> bool:
+    return True
+
+
+def _rows_job(job: DuckDbCopyJob, *_: Any) -> bool:
+    return job.file_name().startswith("focus_rows.")
+
+
+# point -> (object, attribute, kill before the call (else after it), which calls count)
+POINTS: dict[str, tuple[Any, str, bool, Callable[..., bool]]] = {
+    "file_read": (pipeline._Reader, "_loaded", False, _always),  # a file's rows went to dlt's extract, N so far
+    "extracted": (Pipeline, "normalize", True, _always),  # the package is extracted, not normalized
+    "normalized": (Pipeline, "load", True, _always),  # the package is normalized, nothing loaded
+    "table_copied": (DuckDbCopyJob, "run", False, _always),  # N tables of the package are in the database
+    "rows_copied": (DuckDbCopyJob, "run", False, _rows_job),  # the N-th rows file is in, maybe no other table
+    "before_commit": (SqlJobClientBase, "complete_load", True, _always),  # every job and dlt's state in
+    "after_commit": (SqlJobClientBase, "complete_load", False, _always),  # committed, before the clean-up
+    "dbt_node": (dbt_progress.DbtProgress, "_result", False, _always),  # N nodes of dbt build done
+}
+
+
+def main() -> int:
+    point, nth, *arguments = sys.argv[1:]
+    owner, attribute, before, when = POINTS[point]
+    setattr(owner, attribute, _killed_on(int(nth), before, when)(getattr(owner, attribute)))
+    return cli.main(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
