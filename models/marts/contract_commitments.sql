@@ -10,7 +10,7 @@
 with
 
 focus_rows as (
-    select * from {{ ref('stg_focus__rows') }}
+    select * from {{ ref('int_focus__current_rows') }}
 ),
 
 files as (

@@ -13,7 +13,7 @@ renamed as (
         key,
         etag,
         billing_month,
-        try_cast({{ dbt.concat(['billing_month', "'-01'"]) }} as {{ dbt.type_timestamp() }}) as billing_month_start,
+        {{ focus_try_cast(dbt.concat(['billing_month', "'-01'"]), dbt.type_timestamp()) }} as billing_month_start,
         event,
         row_count,
         size as size_bytes,
