@@ -569,7 +569,7 @@ def _configure_dlt() -> None:
 def pipeline_for(data_source: str, database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipeline:
     """The data source's own dlt pipeline into the `raw` dataset of the database."""
     _configure_dlt()
-    credentials = DuckDbCredentials(str(database), global_config={"memory_limit": memory_limit})
+    credentials = DuckDbCredentials(str(database.resolve()), global_config={"memory_limit": memory_limit})
     return dlt.pipeline(
         pipeline_name=PIPELINE_PREFIX + source_slug(data_source),
         destination=dlt.destinations.duckdb(credentials),

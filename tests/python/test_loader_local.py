@@ -142,6 +142,24 @@ def test_unchanged_rerun_reads_nothing_and_changed_file_replaces_its_rows(capsys
     assert stored["sources"] == changed["sources"] and changed["totals"]["rows_retracted"] > 0 and changed["changed"]
 
 
+def test_a_relative_database_path_from_another_directory_is_the_same_database(
+    capsys, source, database, tmp_path, monkeypatch
+):
+    """dlt resolved a relative DuckDB path against the first run's directory: the rows went elsewhere."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(source / "2025-03" / "a.csv", minimal_file("2025-03", 5))
+    monkeypatch.chdir(elsewhere)
+    load(capsys, database, str(source), "--as-of", "2025-03-15")
+
+    write(source / "2025-03" / "b.csv", minimal_file("2025-03", 2))
+    monkeypatch.chdir(database.parent)
+    load(capsys, Path(database.name), str(source), "--as-of", "2025-03-15")
+
+    assert loaded_rows(database) == 7
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_deleted_file_is_retracted_but_months_outside_the_window_are_untouched(capsys, source, database):
     old = write(source / "2025-01" / "old.csv", minimal_file("2025-01", 4))
     recent = write(source / "2025-03" / "recent.csv", minimal_file("2025-03", 2))
