@@ -29,7 +29,7 @@ SAMPLES = REPOSITORY / "reference" / "focus-samples"
 PYTHON = sys.executable
 FOCUS_INGEST = str(Path(PYTHON).with_name("focus-ingest"))
 DBT_PATH = (
-    "import sys; from pathlib import Path; from focus_ingest.validate import validate_files_with_dbt;"
+    "import sys; from pathlib import Path; from focus_ingest.validation_build import validate_files_with_dbt;"
     "validate_files_with_dbt([Path(sys.argv[1])], None, 'any')"
 )
 BARE_DUCKDB = (
