@@ -250,3 +250,13 @@ def test_a_cached_validate_imports_neither_dlt_nor_dbt(files, tmp_path):
 
     assert imported() == [0, ["dbt", "dlt"]]  # an empty cache: dbt builds the entry, the loader writes its raw layer
     assert imported() == [0, []]
+
+
+def test_small_and_large_inputs_give_the_same_verdicts_with_and_without_the_optimizer(cache_dir, files, monkeypatch):
+    """Up to UNOPTIMIZED_MAX_ROWS rows the models run with DuckDB's optimizer off (faster to plan): same verdicts."""
+    unoptimized = [verdict.as_dict() for verdict in validate_files(files, None, "any")]
+    assert 1_000 < sum(v["rows"] or 0 for v in unoptimized) <= compiled_validation.UNOPTIMIZED_MAX_ROWS
+    monkeypatch.setattr(compiled_validation, "UNOPTIMIZED_MAX_ROWS", 0)
+    optimized = [verdict.as_dict() for verdict in validate_files(files, None, "any")]
+
+    assert unoptimized == optimized
