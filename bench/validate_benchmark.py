@@ -7,7 +7,7 @@ the dbt path (loader + `dbt build`, what validate did before), bare DuckDB readi
 any DuckDB-based reader pays), and the FinOps Foundation's focus-validator when FOCUS_VALIDATOR names its
 executable. Speed goals are figures, not assertions: this prints a Markdown table (and `--json`).
 
-    python bench/validate_benchmark.py [--rows 1000000] [--repeat 5] [--big-repeat 3] [--skip-dbt-path] [--json out.json]
+    python bench/validate_benchmark.py [--rows 1000000] [--repeat 5] [--big-repeat 3] [--skip-dbt-path] [--json F]
 """
 
 from __future__ import annotations
