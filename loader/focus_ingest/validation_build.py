@@ -123,7 +123,7 @@ def _empty_template(database: Path, models: list[CompiledModel]) -> None:
     """Drop the table models and the template's raw rows; keep the seeds, the raw tables' columns and the views.
 
     DuckDB stores a view as its SQL and binds it when it is read, so a view dbt created here reads a copy's
-    own rows; creating the ten views again cost each validate ~0.2 s of binding (BENCHMARKS.md).
+    own rows; creating the ten views again cost each validate ~0.3 s of binding (BENCHMARKS.md).
     """
     with state.connect(database) as connection:
         for model in reversed(models):
