@@ -78,7 +78,8 @@ class CompiledValidation:
 
     def run(self, connection: duckdb.DuckDBPyConnection) -> None:
         """Build every table model on the connection's raw layer, as `dbt build --select` would on a fresh
-        database; the views are in the template as dbt created them, and DuckDB binds them when read."""
+        database; the views are in the template as dbt created them, and DuckDB binds them when read. Small
+        inputs run without DuckDB's optimizer (UNOPTIMIZED_MAX_ROWS)."""
         (rows,) = state.single_row(connection.execute(f"select count(*) from {state.RAW_SCHEMA}.{state.ROWS_TABLE}"))
         if rows <= UNOPTIMIZED_MAX_ROWS:
             connection.execute("pragma disable_optimizer")
@@ -108,7 +109,8 @@ def cache_root() -> Path:
 
 
 def cache_key() -> str:
-    """What the cached SQL and database depend on: the project's files, its dbt profile, dbt and DuckDB."""
+    """What the cached SQL and database depend on: the project's files, its dbt profile, dbt and DuckDB, and
+    dlt (whose column keys the entry keeps)."""
     profile = yaml.safe_load((project_dir() / "dbt_project.yml").read_text())["profile"]
     tools = f"dbt{version('dbt-core')}-duckdb{duckdb.__version__}-dlt{version('dlt')}"
     return f"{project_fingerprint()[:24]}-{profile}-{tools}-v{CACHE_FORMAT}"
