@@ -34,7 +34,7 @@ from focus_ingest.errors import FocusIngestError
 
 VALIDATION_MODELS = ("+file_validation", "+validation_errors")
 CATALOG = "validate"  # the stem of the database file: compiled SQL names relations "validate"."schema"."name"
-CACHE_FORMAT = 2  # bump when what is cached (or how it is used) changes
+CACHE_FORMAT = 3  # bump when what is cached (or how it is used) changes
 CACHE_VARIABLE = "FOCUS_INGEST_CACHE_DIR"
 PLAN = "plan.json"
 TEMPLATE = "template.duckdb"
