@@ -5,9 +5,11 @@ Each measurement runs the command in a fresh launcher process, which starts it, 
 script. Beside the cached path (`focus-ingest validate`) it measures, in the same run and on the same files:
 the dbt path (loader + `dbt build`, what validate did before), bare DuckDB reading the file as text (the floor
 any DuckDB-based reader pays), and the FinOps Foundation's focus-validator when FOCUS_VALIDATOR names its
-executable. Speed goals are figures, not assertions: this prints a Markdown table (and `--json`).
+executable, and with `--baseline DIR` an earlier version's `validate` from its source tree. Each case runs the
+tools in turn, `--repeat` times, and reports the medians: the machine is shared and one run is noise. Speed
+goals are figures, not assertions: this prints a Markdown table (and `--json`).
 
-    python bench/validate_benchmark.py [--rows 1000000] [--repeat 3] [--skip-dbt-path] [--json out.json]
+    python bench/validate_benchmark.py [--rows 1000000] [--repeat 5] [--big-repeat 3] [--skip-dbt-path] [--json F]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -29,7 +32,7 @@ SAMPLES = REPOSITORY / "reference" / "focus-samples"
 PYTHON = sys.executable
 FOCUS_INGEST = str(Path(PYTHON).with_name("focus-ingest"))
 DBT_PATH = (
-    "import sys; from pathlib import Path; from focus_ingest.validate import validate_files_with_dbt;"
+    "import sys; from pathlib import Path; from focus_ingest.validation_build import validate_files_with_dbt;"
     "validate_files_with_dbt([Path(sys.argv[1])], None, 'any')"
 )
 BARE_DUCKDB = (
@@ -47,7 +50,14 @@ class Measurement:
     exit_status: int
 
 
-def _launch(command: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+@dataclass(frozen=True)
+class Tool:
+    command: list[str]
+    cwd: Path | None = None
+    environment: dict[str, str] | None = None  # None: this process's
+
+
+def _launch(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Run `command` in a fresh launcher process: (wall seconds, peak RSS MB of the command, exit status)."""
     launcher = (
         "import json, resource, subprocess, sys, time\n"
@@ -57,7 +67,7 @@ def _launch(command: list[str], cwd: Path | None = None) -> tuple[float, float, 
         "print(json.dumps([wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, status]))\n"
     )
     launched = [PYTHON, "-c", launcher, *command]
-    output = subprocess.run(launched, capture_output=True, text=True, check=True, cwd=cwd).stdout
+    output = subprocess.run(launched, capture_output=True, text=True, check=True, cwd=cwd, env=env).stdout
     wall, rss, status = json.loads(output)
     return wall, rss, status
 
@@ -92,28 +102,34 @@ def _validator_folder(executable: Path) -> Path:
     raise SystemExit(f"FOCUS_VALIDATOR={executable}: no focus_validator package in its environment")
 
 
-def _tools(skip_dbt_path: bool) -> dict[str, list[str]]:
-    tools = {"focus-ingest validate (cached SQL)": [FOCUS_INGEST, "validate", "--format", "json"]}
+def _tools(skip_dbt_path: bool, baseline: Path | None) -> dict[str, Tool]:
+    tools = {"focus-ingest validate (cached SQL)": Tool([FOCUS_INGEST, "validate", "--format", "json"])}
+    if baseline is not None:  # an earlier version's source tree, run by this environment's Python
+        environment = {**os.environ, "PYTHONPATH": str(baseline.resolve() / "loader")}
+        command = [PYTHON, "-m", "focus_ingest.cli", "validate", "--format", "json"]
+        tools[f"focus-ingest validate, baseline {baseline.name}"] = Tool(command, environment=environment)
     if not skip_dbt_path:
-        tools["validate through dlt + dbt build (before)"] = [PYTHON, "-c", DBT_PATH]
-    tools["bare DuckDB read_csv, all text"] = [PYTHON, "-c", BARE_DUCKDB]
+        tools["validate through dlt + dbt build (before)"] = Tool([PYTHON, "-c", DBT_PATH])
+    tools["bare DuckDB read_csv, all text"] = Tool([PYTHON, "-c", BARE_DUCKDB])
     if os.environ.get("FOCUS_VALIDATOR"):
-        tools["focus-validator (FinOps Foundation)"] = [
-            os.environ["FOCUS_VALIDATOR"],
-            "--block-download",
-            "--data-file",
-        ]
+        executable = Path(os.environ["FOCUS_VALIDATOR"])
+        command = [str(executable), "--block-download", "--data-file"]
+        tools["focus-validator (FinOps Foundation)"] = Tool(command, cwd=_validator_folder(executable))
     return tools
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the big file (a multiple of 1,000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per small case (the best is kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per case (medians are reported)")
+    parser.add_argument("--big-repeat", type=int, default=3, help="runs of the big file per tool")
     parser.add_argument("--work", type=Path, default=REPOSITORY / "bench" / ".validate-data", help="input folder")
     parser.add_argument("--samples", type=Path, default=SAMPLES, help="folder of doc_example.csv and the 1k sample")
     parser.add_argument("--skip-dbt-path", action="store_true", help="do not measure the dbt path (slow)")
     parser.add_argument("--json", type=Path, help="also write the measurements as JSON")
+    parser.add_argument(
+        "--baseline", type=Path, help="source tree of an earlier version (`git archive REV | tar -x -C DIR`) to compare"
+    )
     arguments = parser.parse_args()
     if arguments.rows < 1000 or arguments.rows % 1000:
         parser.error("--rows must be a positive multiple of 1000")
@@ -126,17 +142,31 @@ def main() -> int:
     os.environ["FOCUS_INGEST_CACHE_DIR"] = str(cache)
     cold = _launch([FOCUS_INGEST, "validate", str(files["3 rows (doc_example.csv)"])])
     measurements = [Measurement("3 rows, empty cache (compiles once)", "focus-ingest validate", *cold)]
+    tools = _tools(arguments.skip_dbt_path, arguments.baseline)
+    for name, tool in tools.items():  # the baseline's own cache entry is built here, not in a measured run
+        if name.startswith("focus-ingest validate"):
+            _launch([*tool.command, str(files["3 rows (doc_example.csv)"])], tool.cwd, tool.environment)
     for case, path in files.items():
-        repeat = 1 if path.stat().st_size > 50_000_000 else arguments.repeat
-        for tool, command in _tools(arguments.skip_dbt_path).items():
-            cwd = _validator_folder(Path(command[0])) if tool.startswith("focus-validator") else None
-            runs = [_launch([*command, str(path)], cwd) for _ in range(repeat)]
-            measurements.append(Measurement(case, tool, *min(runs)))
-            print(f"{case:<40} {tool:<45} {min(runs)[0]:7.2f} s {min(runs)[1]:7.0f} MB", file=sys.stderr)
+        repeat = arguments.big_repeat if path.stat().st_size > 50_000_000 else arguments.repeat
+        runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in tools}
+        for _ in range(repeat):  # the tools in turn, so that each sees the same load on the shared machine
+            for name, tool in tools.items():
+                runs[name].append(_launch([*tool.command, str(path)], tool.cwd, tool.environment))
+        for name, its_runs in runs.items():
+            median = _median(its_runs)
+            measurements.append(Measurement(case, name, *median))
+            print(f"{case:<40} {name:<45} {median[0]:7.2f} s {median[1]:7.0f} MB  (runs: "
+                  f"{' '.join(f'{run[0]:.2f}' for run in its_runs)})", file=sys.stderr)  # fmt: skip
     print(_markdown(measurements))
     if arguments.json:
         arguments.json.write_text(json.dumps([asdict(m) for m in measurements], indent=2))
     return 0
+
+
+def _median(runs: list[tuple[float, float, int]]) -> tuple[float, float, int]:
+    """The median wall time and the median peak RSS of the runs (the machine is shared: one run is noise)."""
+    statuses = {status for _, _, status in runs}
+    return statistics.median(w for w, _, _ in runs), statistics.median(r for _, r, _ in runs), max(statuses)
 
 
 def _markdown(measurements: list[Measurement]) -> str:

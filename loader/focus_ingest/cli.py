@@ -14,18 +14,21 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from focus_ingest import state
 from focus_ingest.command_line import build_parser
 from focus_ingest.database_file import check_database
 from focus_ingest.dbt_build import BuildResult, build_marts, project_dir
 from focus_ingest.errors import ConfigError, FocusIngestError
-from focus_ingest.invocation import Invocation, resolve
-from focus_ingest.pipeline import RunSummary, run_load, work_dir_for
+from focus_ingest.planning import RunSummary
 from focus_ingest.run_report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, render_outcome
 from focus_ingest.settings import DEFAULT_DATABASE
 from focus_ingest.status import render_status, status_of
 from focus_ingest.verdicts import FileVerdict, rejected_in_window
+
+if TYPE_CHECKING:
+    from focus_ingest.invocation import Invocation
 
 logger = logging.getLogger("focus_ingest")
 
@@ -46,6 +49,8 @@ def _build(invocation: Invocation, summary: RunSummary) -> BuildResult:
     """Build only when it can matter: never after a failed data source that changed nothing."""
     if summary.failed and not summary.changed and not invocation.rebuild:
         return BuildResult("not run", "a data source failed and no data changed")
+    from focus_ingest.pipeline import work_dir_for  # dlt: only for the commands that load, see _load_and_build
+
     database = invocation.settings.database
     try:
         return build_marts(
@@ -69,6 +74,11 @@ def _rejected(invocation: Invocation, summary: RunSummary, build: BuildResult) -
 
 
 def _load_and_build(arguments: argparse.Namespace) -> int:
+    # dlt (and pydantic, for the config file) are imported by the commands that load, for start-up time
+    # only: ~0.6 s of every other command (`validate`, `status`, `--help`; `python -X importtime`, BENCHMARKS.md).
+    from focus_ingest.invocation import resolve
+    from focus_ingest.pipeline import run_load
+
     invocation = resolve(arguments)
     _configure_logging(invocation.verbose, invocation.quiet)
     database = invocation.settings.database

@@ -27,6 +27,17 @@ def focus_column_keys(project: Path) -> list[str]:
     return list(keys)
 
 
+def focus_header_names(project: Path) -> list[str]:
+    """Every FOCUS column name and alias as a file's header spells it (`BilledCost`, `Provider`), each once."""
+    seeds = project / "seeds"
+    names: dict[str, None] = {}
+    with (seeds / COLUMNS_SEED).open(encoding="utf-8", newline="") as columns:
+        names.update((row["column_id"], None) for row in csv.DictReader(columns))
+    with (seeds / ALIASES_SEED).open(encoding="utf-8", newline="") as aliases:
+        names.update((row["alias_name"], None) for row in csv.DictReader(aliases))
+    return list(names)
+
+
 def text_column_hints(project: Path) -> dict[str, TColumnSchema]:
     """dlt column hints that declare every FOCUS column as nullable text: dlt creates them on a load even
     when no file carries them, and adds them to a table made by an earlier version (schema evolution)."""

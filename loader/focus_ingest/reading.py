@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import gzip
 import io
 import re
@@ -19,15 +20,18 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from focus_ingest.errors import ConfigError, FocusIngestError
 from focus_ingest.settings import DEFAULT_MEMORY_LIMIT, parse_size
 from focus_ingest.state import single_row
+
+if TYPE_CHECKING:
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 HEADER_LIMIT_BYTES = 1024 * 1024
 # DuckDB's two reading threads hold a few read blocks each: a 32 MiB block failed under a 64 MB limit and
@@ -37,7 +41,7 @@ INFLATE_CHUNK_BYTES = 4 * 1024 * 1024
 MIN_READ_BLOCK_BYTES = 64 * 1024
 # A byte that cannot occur in a valid UTF-8 CSV value, so that no real value is read as SQL NULL.
 _NO_NULL_MARKER = "\x00"
-_naming = NamingConvention()
+_known_column_keys: dict[str, str] = {}  # header name -> dlt's key, see remember_column_keys
 
 
 class UnreadableFile(Exception):
@@ -97,7 +101,22 @@ class Lineage:
 
 def column_key(name: str) -> str:
     """The raw-table column of a header name: dlt's snake_case, the same dlt applies when loading."""
-    return _naming.normalize_identifier(name)
+    known = _known_column_keys.get(name)
+    return known if known is not None else _snake_case().normalize_identifier(name)
+
+
+def remember_column_keys(keys: dict[str, str]) -> None:
+    """Keys dlt computed earlier (the validation cache's, for every FOCUS column and alias): `validate` reads a
+    FOCUS file without importing dlt, ~0.5 s of its start (`python -X importtime`, BENCHMARKS.md)."""
+    _known_column_keys.update(keys)
+
+
+@functools.cache
+def _snake_case() -> NamingConvention:
+    # Imported on the first name not remembered: importing dlt costs ~0.5 s, which `validate` need not pay.
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    return NamingConvention()
 
 
 def _decode_header(head: bytes) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from focus_ingest.dbt_build import BuildResult
-from focus_ingest.pipeline import RunSummary
+from focus_ingest.planning import RunSummary
 from focus_ingest.progress import human_bytes, plural
 from focus_ingest.verdicts import FileVerdict
 

@@ -6,8 +6,9 @@ the raw tables of a copy of the cached template database, runs on it the SQL dbt
 that produce `file_validation` and `validation_errors` (loader/focus_ingest/compiled_validation.py), and reports what
 they say, in words, JSON or JUnit XML. It needs no database, lake or lock, so several can run at once.
 
-`validate_files_with_dbt` does the same through the whole loader (dlt) and `dbt build`: slower, the
-reference the cached path is tested against.
+It imports neither dlt nor dbt (~1 s of a call, BENCHMARKS.md): `validate_files_with_dbt`
+(loader/focus_ingest/validation_build.py) does the same through the whole loader (dlt) and `dbt build`,
+slower, the reference the cached path is tested against.
 """
 
 from __future__ import annotations
@@ -23,13 +24,20 @@ from xml.etree import ElementTree
 import duckdb
 
 from focus_ingest import compiled_validation, raw_tables, state
-from focus_ingest.compiled_validation import VALIDATION_MODELS
-from focus_ingest.dbt_build import run_dbt_build
 from focus_ingest.discovery import SUPPORTED_EXTENSIONS, BillingFile
 from focus_ingest.errors import ConfigError, FocusIngestError, TransientFileError
-from focus_ingest.pipeline import new_run_id, plan_source, read_limits, run_load, work_dir_for
+from focus_ingest.planning import new_run_id, plan_source, read_limits
 from focus_ingest.progress import plural
-from focus_ingest.reading import Lineage, ReadOptions, UnreadableFile, column_key, insert_rows, plain_csv, read_header
+from focus_ingest.reading import (
+    Lineage,
+    ReadOptions,
+    UnreadableFile,
+    column_key,
+    insert_rows,
+    plain_csv,
+    read_header,
+    remember_column_keys,
+)
 from focus_ingest.settings import MONTH_PATTERN, DataSource, RunSettings
 from focus_ingest.stores import Store
 
@@ -91,7 +99,7 @@ def month_of(path: Path, month: str | None) -> str:
     return chosen
 
 
-def _lay_out(paths: list[Path], month: str | None, root: Path) -> dict[str, Path]:
+def lay_out(paths: list[Path], month: str | None, root: Path) -> dict[str, Path]:
     """Link each file into `root/<month>/`; returns key → original path."""
     originals: dict[str, Path] = {}
     for number, path in enumerate(paths, start=1):
@@ -107,7 +115,7 @@ def _lay_out(paths: list[Path], month: str | None, root: Path) -> dict[str, Path
     return originals
 
 
-def _verdicts(connection: duckdb.DuckDBPyConnection, originals: dict[str, Path]) -> list[FileVerdict]:
+def verdicts_of(connection: duckdb.DuckDBPyConnection, originals: dict[str, Path]) -> list[FileVerdict]:
     files = connection.execute(
         "select key, billing_month, status, row_count, first_error, focus_versions, error_count, warning_count"
         " from marts.file_validation order by key"
@@ -147,7 +155,7 @@ def _unsupported(path: Path, month: str | None) -> FileVerdict | None:
     return FileVerdict(str(path), month or path.resolve().parent.name, "rejected", None, reason)
 
 
-def _each_file(
+def each_file(
     paths: list[Path], month: str | None, validate_readable: Callable[[list[Path]], list[FileVerdict]]
 ) -> list[FileVerdict]:
     """One verdict per path, in order: an unsupported file is rejected here, the others by `validate_readable`."""
@@ -162,15 +170,10 @@ def _each_file(
 
 def validate_files(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
     """Read the files into a private raw layer and run the cached compiled validation models; one verdict per file."""
-    return _each_file(paths, month, lambda readable: _validate_cached(readable, month, profile))
+    return each_file(paths, month, lambda readable: _validate_cached(readable, month, profile))
 
 
-def validate_files_with_dbt(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
-    """The reference path: the real loader (dlt) and `dbt build` of the validation models on a scratch database."""
-    return _each_file(paths, month, lambda readable: _validate_with_dbt(readable, month, profile))
-
-
-def _settings(root: Path, originals: dict[str, Path], database: Path, profile: str) -> RunSettings:
+def run_settings(root: Path, originals: dict[str, Path], database: Path, profile: str) -> RunSettings:
     """One local data source over the laid-out folders, with every month in the window."""
     months = sorted(key.split("/", 1)[0] for key in originals)
     return RunSettings(
@@ -252,31 +255,17 @@ def _load_raw(connection: duckdb.DuckDBPyConnection, settings: RunSettings, scra
 def _validate_cached(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
     with tempfile.TemporaryDirectory(prefix="focus-validate-") as scratch:
         root = Path(scratch) / "files"
-        originals = _lay_out(paths, month, root)  # wrong arguments fail here, before any compiling
+        originals = lay_out(paths, month, root)  # wrong arguments fail here, before any compiling
         compiled = compiled_validation.current()
+        remember_column_keys(compiled.column_keys)  # the header names dlt normalized for the cache: no dlt here
         database = compiled.database_in(Path(scratch))
-        settings = _settings(root, originals, database, profile)
+        settings = run_settings(root, originals, database, profile)
         with state.connect(database) as connection:
             connection.execute(f"set memory_limit = '{ReadOptions().memory_limit}'")
             connection.execute(f"set temp_directory = '{Path(scratch) / 'spill'}'")
             _load_raw(connection, settings, Path(scratch))
             compiled.run(connection)
-            return _verdicts(connection, originals)
-
-
-def _validate_with_dbt(paths: list[Path], month: str | None, profile: str) -> list[FileVerdict]:
-    with tempfile.TemporaryDirectory(prefix="focus-validate-") as scratch:
-        root = Path(scratch) / "files"
-        originals = _lay_out(paths, month, root)
-        database = Path(scratch) / f"{compiled_validation.CATALOG}.duckdb"
-        summary = run_load(_settings(root, originals, database, profile))
-        if summary.failed:
-            raise FocusIngestError(summary.sources[0].failed or "the files could not be read")
-        models = ("--select", *VALIDATION_MODELS, "--exclude-resource-type", "test")
-        if not run_dbt_build(database, work_dir_for(database), quiet=True, extra_args=models):
-            raise FocusIngestError("the validation models failed to build; run with --verbose to see dbt's output")
-        with state.connect(database) as connection:
-            return _verdicts(connection, originals)
+            return verdicts_of(connection, originals)
 
 
 def _samples_text(issue: Issue) -> str:

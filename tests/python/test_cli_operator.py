@@ -119,12 +119,12 @@ def test_the_lock_is_held_through_the_dbt_build(capsys, tmp_path, monkeypatch):
 
 
 def test_an_unexpected_error_is_one_line_and_verbose_logs_the_traceback(capsys, caplog, tmp_path, monkeypatch):
-    import focus_ingest.cli
+    import focus_ingest.pipeline  # the CLI imports the loader when `load` or `run` runs (start-up time)
 
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(focus_ingest.cli, "run_load", broken)
+    monkeypatch.setattr(focus_ingest.pipeline, "run_load", broken)
     arguments = ("load", "--source", str(tmp_path), "--database", str(tmp_path / "f.duckdb"))
     status, _, err = run_cli(capsys, *arguments)
     assert status == 1
@@ -386,7 +386,7 @@ def test_run_table_sets_every_option_and_flags_win(capsys, tmp_path):
 
 
 def test_per_source_flags_with_a_config_apply_to_every_source_and_name_is_refused(capsys, tmp_path, monkeypatch):
-    import focus_ingest.cli
+    import focus_ingest.pipeline  # the CLI imports the loader when `load` or `run` runs (start-up time)
 
     seen = []
 
@@ -394,7 +394,7 @@ def test_per_source_flags_with_a_config_apply_to_every_source_and_name_is_refuse
         seen.append(settings)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(focus_ingest.cli, "run_load", run_load)
+    monkeypatch.setattr(focus_ingest.pipeline, "run_load", run_load)
     config = write(tmp_path / "s.toml", '[run]\nregion = "eu-west-1"\n[[sources]]\nname = "a"\nlocation = "s3://b/a/"\n'
                    '[[sources]]\nname = "c"\nlocation = "s3://b/c/"\nregion = "us-east-2"\n')  # fmt: skip
     run_cli(capsys, "load", "--config", str(config), "--database", str(tmp_path / "f.duckdb"),

@@ -39,7 +39,7 @@ def test_a_checkout_uses_the_project_at_the_repository_root():
 @pytest.mark.parametrize("command", ["run", "load", "validate"])
 def test_a_missing_project_is_one_line_and_exit_2_before_anything_is_read(capsys, tmp_path, monkeypatch, command):
     monkeypatch.setattr(dbt_build, "REPOSITORY_ROOT", tmp_path / "no-project")
-    for module in ("focus_ingest.cli", "focus_ingest.validate"):
+    for module in ("focus_ingest.pipeline", "focus_ingest.validation_build"):  # where run_load is looked up
         monkeypatch.setattr(f"{module}.run_load", lambda *_: pytest.fail("files were loaded"))
     source = write(tmp_path / "bucket" / "2025-03" / "doc.csv", DOC_EXAMPLE.read_text())
     database = tmp_path / "focus.duckdb"

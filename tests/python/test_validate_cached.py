@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 from loader_helpers import DOC_EXAMPLE, SAMPLE_1000, run_cli, write
 
-from focus_ingest import compiled_validation, dbt_build
+from focus_ingest import compiled_validation, dbt_build, validation_build
 from focus_ingest.dbt_project_files import project_files
 from focus_ingest.errors import FocusIngestError
 from focus_ingest.reading import (
@@ -30,7 +30,8 @@ from focus_ingest.reading import (
     lineage_values,
     read_header,
 )
-from focus_ingest.validate import validate_files, validate_files_with_dbt
+from focus_ingest.validate import validate_files
+from focus_ingest.validation_build import validate_files_with_dbt
 
 pytestmark = pytest.mark.slow  # builds the validation cache with dbt: `make test-fast` leaves it out
 
@@ -119,6 +120,7 @@ def test_a_changed_model_is_compiled_again_and_its_sql_runs(cache_dir, files, tm
     project = _project_copy(tmp_path / "project")
     monkeypatch.setattr(dbt_build, "project_dir", lambda: project)
     monkeypatch.setattr(compiled_validation, "project_dir", lambda: project)
+    monkeypatch.setattr(validation_build, "project_dir", lambda: project)
     several = [path for path in files if path.name == "several rules.csv"]
     before = validate_files(several, None, "any")[0]
     key_before = compiled_validation.cache_key()
@@ -134,7 +136,7 @@ def test_a_changed_model_is_compiled_again_and_its_sql_runs(cache_dir, files, tm
     assert {key_before, compiled_validation.cache_key()} <= entries
 
     model.write_text(original)  # back to the first version: its entry is current again, dbt does not run
-    monkeypatch.setattr(compiled_validation, "run_dbt_build", _no_dbt)
+    monkeypatch.setattr(validation_build, "run_dbt_build", _no_dbt)
     assert validate_files(several, None, "any")[0].first_error == before.first_error
 
 
@@ -144,7 +146,7 @@ def _no_dbt(*_arguments: object, **_options: object) -> bool:
 
 def test_a_project_that_does_not_build_is_a_clear_error(capsys, files, tmp_path, monkeypatch):
     monkeypatch.setenv(compiled_validation.CACHE_VARIABLE, str(tmp_path / "cache"))
-    monkeypatch.setattr(compiled_validation, "run_dbt_build", lambda *_a, **_k: False)
+    monkeypatch.setattr(validation_build, "run_dbt_build", lambda *_a, **_k: False)
 
     with pytest.raises(FocusIngestError, match="failed to build"):
         validate_files(files[:1], None, "any")
@@ -229,3 +231,32 @@ def test_insert_rows_reports_a_ragged_record_like_the_csv_reader_and_inserts_not
     assert (from_insert.value.reason, from_insert.value.line) == (from_batches.value.reason, from_batches.value.line)
     assert "ragged row" in from_insert.value.reason
     assert connection.execute("select count(*) from inserted").fetchone()[0] == 0
+
+
+_IMPORTED_TOOLS = (
+    "import json, sys; from focus_ingest.cli import main; status = main(sys.argv[1:]);"
+    "print(json.dumps([status, sorted({m.split('.')[0] for m in sys.modules} & {'dlt', 'dbt'})]))"
+)
+
+
+def test_a_cached_validate_imports_neither_dlt_nor_dbt(files, tmp_path):
+    """Importing them costs ~1 s of a call; only the first validate of a project version (dbt builds) needs them."""
+    environment = {**os.environ, compiled_validation.CACHE_VARIABLE: str(tmp_path / "cache")}
+    command = [sys.executable, "-c", _IMPORTED_TOOLS, "validate", str(files[0]), "--format", "json"]
+
+    def imported() -> list[object]:
+        process = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+        return json.loads(process.stdout.splitlines()[-1])
+
+    assert imported() == [0, ["dbt", "dlt"]]  # an empty cache: dbt builds the entry, the loader writes its raw layer
+    assert imported() == [0, []]
+
+
+def test_small_and_large_inputs_give_the_same_verdicts_with_and_without_the_optimizer(cache_dir, files, monkeypatch):
+    """Up to UNOPTIMIZED_MAX_ROWS rows the models run with DuckDB's optimizer off (faster to plan): same verdicts."""
+    unoptimized = [verdict.as_dict() for verdict in validate_files(files, None, "any")]
+    assert 1_000 < sum(v["rows"] or 0 for v in unoptimized) <= compiled_validation.UNOPTIMIZED_MAX_ROWS
+    monkeypatch.setattr(compiled_validation, "UNOPTIMIZED_MAX_ROWS", 0)
+    optimized = [verdict.as_dict() for verdict in validate_files(files, None, "any")]
+
+    assert unoptimized == optimized
