@@ -17,7 +17,7 @@ loaded_files as (
 ),
 
 file_columns as (
-    select * from {{ ref('stg_focus__file_columns') }}
+    select * from {{ ref('int_focus__file_columns') }}
 ),
 
 focus_columns as (

@@ -5,7 +5,7 @@ file_statuses as (
 ),
 
 data_sources as (
-    select * from {{ ref('stg_focus__data_sources') }}
+    select * from {{ ref('int_focus__data_sources') }}
 ),
 
 profiles as (
@@ -13,7 +13,7 @@ profiles as (
 ),
 
 file_columns as (
-    select * from {{ ref('stg_focus__file_columns') }}
+    select * from {{ ref('int_focus__file_columns') }}
 ),
 
 focus_columns as (

@@ -1,7 +1,7 @@
 with
 
 configured_data_sources as (
-    select * from {{ ref('stg_focus__data_sources') }}
+    select * from {{ ref('int_focus__data_sources') }}
 ),
 
 file_verdicts as (

@@ -1,44 +1,23 @@
-{# One row per data source: its location and profile as its latest completed load recorded them. #}
+{# One row per data source per load that recorded it, renamed. #}
 with
 
 recorded_data_sources as (
     select * from {{ source('raw', 'data_sources') }}
 ),
 
-completed_loads as (
-    select * from {{ ref('stg_focus__completed_loads') }}
-),
-
-committed as (
-    select
-        recorded_data_sources.*,
-        row_number() over (
-            partition by recorded_data_sources.data_source
-            order by cast(recorded_data_sources._dlt_load_id as decimal(24, 10)) desc
-        ) as recency
-    from recorded_data_sources
-    inner join completed_loads
-        on recorded_data_sources._dlt_load_id = completed_loads.load_id
-),
-
-profiles_resolved as (
+renamed as (
     select
         data_source as data_source_id,
         location,
-        {%- if var('focus_profile') %}
-        '{{ var('focus_profile') }}' as profile,
-        {%- else %}
-        coalesce(nullif(profile, ''), 'any') as profile,
-        {%- endif %}
-        run_id as last_run_id,
-        recorded_at as last_run_at,
+        profile,
+        run_id,
+        recorded_at,
         _dlt_load_id as load_id
-    from committed
-    where recency = 1
+    from recorded_data_sources
 ),
 
 final as (
-    select * from profiles_resolved
+    select * from renamed
 )
 
 select * from final
