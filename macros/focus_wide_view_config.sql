@@ -1,0 +1,19 @@
+{% macro focus_wide_view_config() -%}
+    {#- The config of a view whose compiled SQL is too long for a Hive metastore to store, called in the
+        model's config() block: int_focus__rows_parsed compiles to ~150 KB, one column set per FOCUS column. -#}
+    {{ return(adapter.dispatch('focus_wide_view_config', 'focus_ingest')()) }}
+{%- endmacro %}
+
+{% macro default__focus_wide_view_config() -%}
+    {#- Spark: the metastore keeps a view's text, and the embedded Derby metastore of the session method
+        (and of a Thrift server's default) holds at most 32,700 characters of it (`A truncation error was
+        encountered trying to shrink LONG VARCHAR ... to length 32700`, measured on the real project). An
+        ephemeral model is inlined as a CTE into each reader, which is a table, so no text is stored. -#}
+    {{ return({'materialized': 'ephemeral'}) }}
+{%- endmacro %}
+
+{% macro duckdb__focus_wide_view_config() -%}
+    {#- DuckDB stores a view's text of any length; `focus-ingest validate` runs the compiled views and
+        tables of the DuckDB build (compiled_validation.py refuses an ephemeral model). -#}
+    {{ return({'materialized': 'view'}) }}
+{%- endmacro %}
