@@ -23,10 +23,11 @@
         select
             BillingCurrency,
             {{ series_column }},
-            row_number() over (
+            {#- BIGINT on both engines: Spark's row_number() is an INT, DuckDB's a BIGINT. #}
+            cast(row_number() over (
                 partition by BillingCurrency
                 order by sum(BilledCost) desc, {{ series_column }}
-            ) as x_SeriesRank,
+            ) as {{ dbt.type_bigint() }}) as x_SeriesRank,
             count(*) over (partition by BillingCurrency) as series_count
         from {{ costs }}
         group by BillingCurrency, {{ series_column }}

@@ -3,12 +3,14 @@
 -- depends_on: {{ ref('focus_column_aliases') }}
 {# One pass over the rows: every FOCUS column is parsed to its type and gets one issue code (the rule it
     breaks, or the lenient form it uses), so that files are judged by aggregating flags, not by
-    unpivoting values. Column facts per profile come from the seeds (focus_column_specs). A view, read
-    by int_focus__row_check_results for the file versions it has not checked yet; the typed values of
-    accepted files are stored by int_focus__charges, which types them without the format checks. -#}
+    unpivoting values. Column facts per profile come from the seeds (focus_column_specs). A view (on
+    Spark a table: macro focus_wide_view_config), read by int_focus__row_check_results for the file
+    versions it has not checked yet; the typed values of accepted files are stored by
+    int_focus__charges, which types them without the format checks. -#}
 {%- set focus_columns = focus_column_specs() -%}
 {%- set enumerated_columns = focus_columns | selectattr('enumerated_profiles') | list -%}
 {%- set currency_columns = focus_columns | selectattr('currency_profiles') | list -%}
+{{ config(**focus_wide_view_config()) }}
 
 with
 

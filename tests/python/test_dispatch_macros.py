@@ -284,6 +284,31 @@ select
 from listed_rows
 group by group_id
 """,
+    # Reads wide_view, configured by focus_wide_view_config: on Spark a view of that length fails to build.
+    "focus_wide_view_config": """
+select
+    case_id,
+    column_0001,
+    column_1200,
+    {{ dbt.length('wide_text') }} as wide_text_length
+from {{ ref('wide_view') }}
+""",
+}
+
+# Models the project reads only through another model of MODELS (so not read directly by the test).
+# wide_view's compiled SQL is over 32,700 characters, the most a view's text may have in Spark's embedded
+# Derby metastore (as int_focus__rows_parsed, ~150 KB).
+WIDE_VIEW_COLUMNS = 1200
+INNER_MODELS: dict[str, str] = {
+    "wide_view": f"""
+{{{{ config(**focus_wide_view_config()) }}}}
+select
+    1 as case_id,
+    {{%- for index in range(1, {WIDE_VIEW_COLUMNS} + 1) %}}
+    'value {{{{ index }}}}' as column_{{{{ '%04d' % index }}}},
+    {{%- endfor %}}
+    '{{{{ 'x' * 40000 }}}}' as wide_text
+"""
 }
 
 
@@ -402,6 +427,9 @@ PINNED: dict[tuple[str, object, str], Any] = {
     ("ordered_listagg", "g2", "ascending_items"): None,
     ("ordered_listagg", "g3", "ascending_items"): "",
     ("ordered_listagg", "g4", "ascending_items"): "x, y",
+    ("focus_wide_view_config", 1, "column_0001"): "value 1",
+    ("focus_wide_view_config", 1, "column_1200"): "value 1200",
+    ("focus_wide_view_config", 1, "wide_text_length"): "40000",
     (SEED, 1, "label"): "it's",
     (SEED, 1, "amount"): "1.500000000000000001",
     (SEED, 1, "note"): None,
@@ -461,7 +489,7 @@ def _project(root: Path) -> Path:
         encoding="utf-8",
     )
     (project / "models").mkdir()
-    for name, sql in MODELS.items():
+    for name, sql in {**MODELS, **INNER_MODELS}.items():
         (project / "models" / f"{name}.sql").write_text(sql, encoding="utf-8")
     (project / "seeds").mkdir()
     (project / "seeds" / f"{SEED}.csv").write_text(SEED_CSV, encoding="utf-8")
