@@ -76,11 +76,9 @@ def completed_load_ids(lake: Path, schema_name: str | None = None) -> list[str]:
     folder = lake / RAW_SCHEMA / LOADS_TABLE
     if not folder.is_dir():
         return []
-    prefix = "" if schema_name is None else schema_name + "__"
-    return [
-        marker.name[: -len(LOAD_MARKER_SUFFIX)].rsplit("__", 1)[1]
-        for marker in folder.glob(f"{prefix}*__*{LOAD_MARKER_SUFFIX}")
-    ]
+    names = (marker.name[: -len(LOAD_MARKER_SUFFIX)] for marker in folder.glob(f"{schema_name or '*'}__*"))
+    # `<schema>__<load id>`: a load id has no `__`, so the last one splits; the schema must match whole
+    return [load_id for schema, load_id in (name.rsplit("__", 1) for name in names) if schema_name in (None, schema)]
 
 
 def lake_data_version(lake: Path) -> str | None:
