@@ -6,6 +6,7 @@ nothing new reads nothing; data sources keep to their own folders; a killed load
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import duckdb
 import pytest
 from loader_helpers import query, run_cli
 
-from focus_ingest.pipeline import source_slug
+from focus_ingest.pipeline import source_slug, work_dir_for
 from focus_ingest.sample_data import write_demo_tree
 
 pytestmark = pytest.mark.slow  # runs the CLI and dbt
@@ -115,7 +116,10 @@ def test_two_data_sources_write_under_their_own_data_source_folders(tmp_path):
     assert {row[0] for row in validated} == {"alpha", "beta"}  # both reached the marts through the views
 
 
-def test_a_kill_before_the_lake_commit_then_a_run_loses_and_doubles_nothing(tmp_path):
+@pytest.mark.parametrize("fresh_work_dir", [False, True])
+def test_a_kill_before_the_lake_commit_then_a_run_loses_and_doubles_nothing(tmp_path, fresh_work_dir):
+    """The next run finishes the package the killed one left; on a fresh work dir (another machine) that
+    package is gone, its files in the lake have no marker and never count, and the files are read again."""
     source, _ = _demo_source(tmp_path)
     reference = tmp_path / "uninterrupted.duckdb"
     _run("--source", str(source), "--database", str(reference), "--lake", str(tmp_path / "uninterrupted-lake"))
@@ -129,9 +133,11 @@ def test_a_kill_before_the_lake_commit_then_a_run_loses_and_doubles_nothing(tmp_
     assert sorted((lake / "raw" / "focus_rows").glob("*/*.parquet"))  # the rows landed
     assert _markers(lake) == []  # uncommitted
 
+    if fresh_work_dir:
+        shutil.rmtree(work_dir_for(database))
     _run("--source", str(source), "--database", str(database), "--lake", str(lake))
 
-    assert len(_markers(lake)) == 1  # the left package was finished, and nothing was loaded twice
+    assert len(_markers(lake)) == 1  # one completed load: the left package finished, or the files read again
     assert _marts(database) == _marts(reference)
 
 
