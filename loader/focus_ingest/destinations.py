@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from focus_ingest.errors import ConfigError
 from focus_ingest.focus_catalog import focus_column_keys
 from focus_ingest.raw_tables import (
     COLUMNS_TABLE,
@@ -60,6 +61,26 @@ def dlt_destination(database: Path, lake: Path | None, memory_limit: str, data_s
         layout=LAKE_LAYOUT,
         extra_placeholders={"data_source": data_source_slug},
     )
+
+
+def check_database_fits(database: Path, lake: Path | None) -> None:
+    """Refuse a database whose raw layer belongs to the other destination: dlt's tables and the lake's views
+    have the same names, and one cannot replace the other (nor should: the loads would split in two)."""
+    if not database.exists():
+        return
+    with connect(database) as connection:
+        row = connection.execute(
+            "select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+            [RAW_SCHEMA, LOADS_TABLE],
+        ).fetchone()
+    if row is None:
+        return
+    if lake is not None and row[0] != "VIEW":
+        raise ConfigError(
+            f"--lake: {database} already holds a raw layer loaded without a lake; give the lake its own --database."
+        )
+    if lake is None and row[0] == "VIEW":
+        raise ConfigError(f"{database} reads its raw layer from a lake: pass the same --lake (or [run] lake) again.")
 
 
 def pipelines_dir(work_dir: Path, lake: Path | None) -> Path:

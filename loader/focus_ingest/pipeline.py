@@ -468,6 +468,7 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     database = settings.database
+    destinations.check_database_fits(database, settings.lake)
     work_dir = work_dir_for(database)
     downloads = work_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)

@@ -156,3 +156,16 @@ def test_a_lake_that_is_not_a_local_folder_is_refused_in_one_line(capsys, tmp_pa
     assert status == 2
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_database_loaded_without_a_lake_is_refused_with_one(capsys, tmp_path):
+    source, _ = _demo_source(tmp_path)
+    database = tmp_path / "focus.duckdb"
+    arguments = ("load", "--source", str(source), "--database", str(database), "--as-of", AS_OF, "--quiet")
+    assert run_cli(capsys, *arguments)[0] == 0
+
+    status, _, err = run_cli(capsys, *arguments, "--lake", str(tmp_path / "lake"))
+
+    assert status == 2
+    assert "already holds a raw layer loaded without a lake; give the lake its own --database" in err
+    assert not (tmp_path / "lake").exists()
