@@ -15,6 +15,10 @@
     {%- if lake is none or not execute -%}
         {{ return('') }}
     {%- endif -%}
+    {%- if not var('lake_raw_columns') -%}
+        {{ exceptions.raise_compiler_error(
+            "var('lake') needs var('lake_raw_columns'): run the build through focus-ingest run --lake") }}
+    {%- endif -%}
     {%- do run_query('create schema if not exists raw') -%}
     {%- for table, columns in var('lake_raw_columns').items() -%}
         {%- set folder = lake ~ '/raw/' ~ table -%}
