@@ -60,6 +60,7 @@ def _build(invocation: Invocation, summary: RunSummary) -> BuildResult:
             force=invocation.rebuild,
             memory_limit=invocation.read_options.memory_limit,
             verbose=invocation.verbose,
+            lake=invocation.settings.lake,
         )
     except FocusIngestError as error:  # the load is committed: the summary still tells what it did
         return BuildResult("failed", str(error))

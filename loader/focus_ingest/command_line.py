@@ -101,6 +101,12 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_load_options(parser: argparse.ArgumentParser) -> None:
     _add_database(parser)
+    parser.add_argument(
+        "--lake",
+        metavar="FOLDER",
+        help="write the raw layer as Parquet into this local folder instead of the database (the marts stay in "
+        "the database)",
+    )
     _add_source_options(parser)
     window = parser.add_argument_group("months")
     window.add_argument(

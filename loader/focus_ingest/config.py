@@ -73,6 +73,7 @@ class RunTable(SourceOptions):
     """`[run]`: defaults for the whole run; a command-line flag wins over them."""
 
     database: Path | None = None
+    lake: str | None = None
     lookback_months: Annotated[int, Field(ge=0)] | None = None
     backfill_from: Month | None = None
     as_of: date | None = None

@@ -7,6 +7,7 @@ allows one writer at a time.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -95,13 +96,16 @@ def run_dbt(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
     listeners: tuple[Callable[[Any], None], ...] = (),
+    lake: Path | None = None,
 ) -> DbtResult:
     """One dbt command (`build ...`, `run-operation ...`) against `database`, DuckDB's memory bounded.
 
     dbt's console log is off (stdout is the command's); progress goes to stderr through `DbtProgress`, and
     `quiet` leaves only errors. dbt's full log stays in `<work dir>/dbt-logs/dbt.log`. `listeners` see
     every dbt event too (the vacuum reads its macro's log line). Raises FocusIngestError when dbt could
-    not run at all; a failed node or operation is a result with success False.
+    not run at all; a failed node or operation is a result with success False. With a `lake`, the raw
+    relations are views over its Parquet files (macros/register_raw_relations.sql) and the models stay in
+    the database.
     """
     from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that run dbt
 
@@ -115,6 +119,7 @@ def run_dbt(
         *("--project-dir", str(project), "--profiles-dir", str(project)),
         *("--target-path", str(work_dir / "dbt-target"), "--log-path", str(log_path)),
         *("--log-level", "none", "--log-level-file", "debug" if verbose else "info", "--no-use-colors"),
+        *(_lake_vars(lake, project) if lake is not None else ()),
     ]
     logger.debug("dbt %s", " ".join(arguments))
     if not quiet:
@@ -142,15 +147,26 @@ def run_dbt_build(
     extra_args: tuple[str, ...] = (),
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
+    lake: Path | None = None,
 ) -> bool:
     """`dbt build` against `database` (see `run_dbt`); True when every model and test passed."""
     command = ("build", "--exclude-resource-type", "unit_test", *extra_args)  # unit tests: pytest runs them
-    result = run_dbt(command, database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose)
+    result = run_dbt(
+        command, database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose, lake=lake
+    )
     for message in result.errors:
         logger.error("dbt: %s", message)
     if not result.success:
         logger.error("dbt build failed; dbt's log: %s", work_dir / "dbt-logs" / "dbt.log")
     return result.success
+
+
+def _lake_vars(lake: Path, project: Path) -> tuple[str, str]:
+    """`--vars` for register_raw_relations: the lake, and every raw table's typed columns (for the empty
+    views of tables with no file yet) from the project's own lists, never from a live database."""
+    from focus_ingest.destinations import raw_columns  # dlt's types: only for a build over a lake
+
+    return ("--vars", json.dumps({"lake": str(lake), "lake_raw_columns": raw_columns(project)}))
 
 
 def _one_line(text: str) -> str:
@@ -170,14 +186,20 @@ def build_marts(
     force: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
+    lake: Path | None = None,
 ) -> BuildResult:
     """`dbt build`, unless the last successful build already covers this data and this dbt project."""
     fingerprint = project_fingerprint()
     with state.connect(database) as connection:
-        version = state.data_version(connection)
+        if lake is None:
+            version = state.data_version(connection)
+        else:
+            from focus_ingest.destinations import lake_data_version  # only for a build over a lake
+
+            version = lake_data_version(lake)
         if not force and state.build_is_current(connection, version, fingerprint):
             return BuildResult("skipped", "nothing changed since the last successful build; --rebuild forces it")
-    built = run_dbt_build(database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose)
+    built = run_dbt_build(database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose, lake=lake)
     with state.connect(database) as connection:
         state.record_build(connection, version, fingerprint, built, datetime.now(UTC))
     if built:

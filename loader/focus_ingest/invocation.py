@@ -26,6 +26,7 @@ from focus_ingest.settings import (
     DataSource,
     RunSettings,
     default_source_name,
+    normalize_lake,
     normalize_location,
     parse_as_of,
 )
@@ -141,9 +142,14 @@ def resolve(arguments: argparse.Namespace) -> Invocation:
     database = run.database or DEFAULT_DATABASE
     if config and _given(arguments, "database") is None and defaults.database is not None:
         database = arguments.config.resolve().parent / defaults.database  # relative to the file, like locations
+    lake = None
+    if run.lake is not None:  # relative to the config file when it comes from there, like the database
+        from_file = config is not None and _given(arguments, "lake") is None
+        lake = normalize_lake(run.lake, arguments.config.resolve().parent if from_file else Path.cwd())
     settings = RunSettings(
         sources=sources,
         database=Path(database),
+        lake=lake,
         lookback_months=_or(run.lookback_months, DEFAULT_LOOKBACK_MONTHS),
         backfill_from=run.backfill_from,
         retry_rejected=bool(run.retry_rejected),

@@ -6,7 +6,8 @@ events (focus_source.py). The package counts once dlt has written its row in `ra
 does last. A run first finishes the package a killed run left (or aborts it, when it cannot be loaded),
 then learns what is known from the events of completed loads only (known_versions.py), so a version whose
 package never completed is simply read again. Rows that no longer count are removed afterwards by an
-optional clean-up (raw_cleanup.py) that no mart depends on.
+optional clean-up (raw_cleanup.py) that no mart depends on; on a lake (`--lake`, destinations.py) there is
+no clean-up yet, and superseded Parquet files stay until a lake vacuum exists.
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ import dlt
 import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.pipeline import LoadInfo
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from focus_ingest import raw_cleanup, state
+from focus_ingest import destinations, raw_cleanup, state
 from focus_ingest.dbt_build import project_dir
 from focus_ingest.discovery import BillingFile
 from focus_ingest.errors import FocusIngestError, SourceError, TransientFileError
@@ -406,15 +406,17 @@ def _configure_dlt() -> None:
     os.environ["EXTRACT__NEXT_ITEM_MODE"] = "fifo"
 
 
-def pipeline_for(data_source: str, database: Path, work_dir: Path, memory_limit: str) -> dlt.Pipeline:
-    """The data source's own dlt pipeline into the `raw` dataset of the database."""
+def pipeline_for(
+    data_source: str, database: Path, work_dir: Path, memory_limit: str, lake: Path | None = None
+) -> dlt.Pipeline:
+    """The data source's own dlt pipeline into the `raw` dataset: of the database, or of the lake."""
     _configure_dlt()
-    credentials = DuckDbCredentials(str(database.resolve()), global_config={"memory_limit": memory_limit})
+    slug = source_slug(data_source)
     return dlt.pipeline(
-        pipeline_name=PIPELINE_PREFIX + source_slug(data_source),
-        destination=dlt.destinations.duckdb(credentials),
+        pipeline_name=PIPELINE_PREFIX + slug,
+        destination=destinations.dlt_destination(database, lake, memory_limit, slug),
         dataset_name=state.RAW_SCHEMA,
-        pipelines_dir=str(work_dir / "dlt"),
+        pipelines_dir=str(destinations.pipelines_dir(work_dir, lake)),
     )
 
 
@@ -466,21 +468,25 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     database = settings.database
+    destinations.check_database_fits(database, settings.lake)
     work_dir = work_dir_for(database)
     downloads = work_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
     for leftover in downloads.iterdir():  # downloads of a killed run (this run holds the database's lock)
         leftover.unlink(missing_ok=True)
-    logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, database)
+    target = database if settings.lake is None else f"the lake {settings.lake}"
+    logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, target)
     limits = read_limits(options)
     pipelines: dict[str, dlt.Pipeline] = {}
     known: dict[str, dict[str, KnownVersion]] = {}
     recorded: dict[str, tuple[str, str] | None] = {}
     changed = False
     for source in settings.sources:
-        pipelines[source.name] = pipeline_for(source.name, database, work_dir, options.memory_limit)
+        pipelines[source.name] = pipeline_for(source.name, database, work_dir, options.memory_limit, settings.lake)
         changed = _finish_pending(pipelines[source.name], source.name) or changed
-        with state.connect(database) as connection:  # closed before dlt opens the database
+        slug, schema = source_slug(source.name), schema_name_of(source.name)
+        # closed before dlt opens the database
+        with destinations.raw_layer(database, settings.lake, slug, schema) as connection:
             known[source.name] = current_versions(connection, source.name)
             recorded[source.name] = latest_data_source(connection, source.name)
     plans = [
@@ -516,9 +522,11 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
         changed=changed,
     )
     # Every run, not only one that loaded: a run killed after dlt's commit left its clean-up undone, and
-    # the check is two counts when there is nothing to remove.
-    with state.connect(database) as connection:
-        summary.rows_retracted = raw_cleanup.remove_rows_that_do_not_count(connection)
+    # the check is two counts when there is nothing to remove. The lake's clean-up is not written yet: its
+    # rows stay (they do not count).
+    if settings.lake is None:
+        with state.connect(database) as connection:
+            summary.rows_retracted = raw_cleanup.remove_rows_that_do_not_count(connection)
     summary.seconds = time.monotonic() - started
     return summary
 

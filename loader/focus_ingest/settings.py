@@ -85,6 +85,7 @@ class RunSettings:
     backfill_from: str | None = None
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
     retry_rejected: bool = False  # read rejected versions again although their ETag is unchanged
+    lake: Path | None = None  # the raw layer as Parquet in this folder (destinations.py); None: in the database
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -138,6 +139,19 @@ def normalize_location(location: str, relative_to: Path) -> str:
         )
     path = Path(location).expanduser()
     return str(path if path.is_absolute() else (relative_to / path).resolve())
+
+
+def normalize_lake(location: str, relative_to: Path) -> Path:
+    """`--lake`: an absolute local folder. `s3://` is refused until it is tested against an S3 endpoint."""
+    if _URL_SCHEME.match(location) or location.lower().startswith("s3:"):
+        raise ConfigError(
+            f"--lake {location!r}: only a local folder is supported for now (s3:// and other URLs are not yet)."
+        )
+    path = Path(location).expanduser()
+    path = path if path.is_absolute() else (relative_to / path).resolve()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--lake {location!r}: {path} is a file; give a folder (it is created when missing).")
+    return path
 
 
 def default_source_name(location: str) -> str:

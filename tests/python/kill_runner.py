@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
+from dlt.destinations.impl.filesystem.filesystem import FilesystemClient
 from dlt.destinations.job_client_impl import SqlJobClientBase
 from dlt.pipeline.pipeline import Pipeline
 
@@ -58,6 +59,8 @@ POINTS: dict[str, tuple[Any, str, bool, Callable[..., bool]]] = {
     "rows_copied": (DuckDbCopyJob, "run", False, _rows_job),  # the N-th rows file is in, maybe no other table
     "before_commit": (SqlJobClientBase, "complete_load", True, _always),  # every job and dlt's state in
     "after_commit": (SqlJobClientBase, "complete_load", False, _always),  # committed, before the clean-up
+    # the lake: every file of the package is in, neither dlt's state nor the `_dlt_loads` marker
+    "lake_before_commit": (FilesystemClient, "complete_load", True, _always),
     "dbt_node": (dbt_progress.DbtProgress, "_result", False, _always),  # N nodes of dbt build done
 }
 

@@ -631,4 +631,7 @@ def test_every_dispatched_macro_is_exercised() -> None:
         if "adapter.dispatch(" in path.read_text(encoding="utf-8")
     }
     not_in_the_project = {"focus_incremental_config", "vacuum_superseded", "delete_superseded_validations"}
-    assert dispatched - not_in_the_project - set(MODELS) == set()
+    # the on-run-start hook of every build, so its Spark branch runs in every Spark build here (it does
+    # nothing without var('lake'), and refuses a lake on Spark: not written yet); test_lake.py covers DuckDB's
+    hooks = {"register_raw_relations"}
+    assert dispatched - not_in_the_project - hooks - set(MODELS) == set()
