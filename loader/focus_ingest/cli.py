@@ -21,6 +21,7 @@ from focus_ingest.command_line import build_parser
 from focus_ingest.database_file import check_database
 from focus_ingest.dbt_build import BuildResult, build_marts, project_dir
 from focus_ingest.errors import ConfigError, FocusIngestError
+from focus_ingest.month_history import MonthHistory, month_history
 from focus_ingest.planning import RunSummary
 from focus_ingest.run_report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, render_outcome
 from focus_ingest.settings import DEFAULT_DATABASE
@@ -66,12 +67,14 @@ def _build(invocation: Invocation, summary: RunSummary) -> BuildResult:
         return BuildResult("failed", str(error))
 
 
-def _rejected(invocation: Invocation, summary: RunSummary, build: BuildResult) -> list[FileVerdict] | None:
+def _rejected_and_history(
+    invocation: Invocation, summary: RunSummary, build: BuildResult
+) -> tuple[list[FileVerdict] | None, MonthHistory | None]:
     if build.state in ("failed", "not run"):
-        return None  # the verdicts of this data are not known
+        return None, None  # the verdicts and the history of this data are not known
     with state.connect(invocation.settings.database, read_only=True) as connection:
         names = [source.name for source in invocation.settings.sources]
-        return rejected_in_window(connection, names, summary.first_month)
+        return rejected_in_window(connection, names, summary.first_month), month_history(connection)
 
 
 def _load_and_build(arguments: argparse.Namespace) -> int:
@@ -89,7 +92,7 @@ def _load_and_build(arguments: argparse.Namespace) -> int:
         outcome = RunOutcome(command=arguments.command, summary=summary)
         if arguments.command == "run":
             build = _build(invocation, summary)
-            outcome = RunOutcome("run", summary, build, _rejected(invocation, summary, build))
+            outcome = RunOutcome("run", summary, build, *_rejected_and_history(invocation, summary, build))
     print(json.dumps(outcome.as_dict(), indent=2, default=str) if invocation.json_output else render_outcome(outcome))
     return outcome.exit_status(invocation.fail_on_rejected)
 
