@@ -801,3 +801,28 @@ def test_no_horizontal_clipping_at_1400_px(first_report: Path, tmp_path: Path) -
     assert overflowing == []
     assert png_size(screenshot)[0] == 1400
     print(f"screenshot of the report at 1400 px: {screenshot}")
+
+
+def test_restated_month_shows_without_clipping_at_1400_px(cycles: Cycles, tmp_path: Path) -> None:
+    """The second run restated March: its version charts, versions table and largest changes fit the page."""
+    report = write_report(cycles.second, tmp_path / "report.html")
+    screenshot = tmp_path / "changes-1400.png"
+    overflowing: list[dict] = []
+
+    def check(page: BrowserPage) -> None:
+        assert page.get_by_role("heading", name="Restatements", exact=True).is_visible()
+        assert page.locator("div.restated svg.chart rect.bar").count() > 0
+        overflowing.extend(
+            page.evaluate(
+                """() => [...document.querySelectorAll('#changes, #changes .scroll, #changes table')]
+                    .filter(element => element.scrollWidth > element.clientWidth)
+                    .map(element => ({tag: element.tagName, class: element.className,
+                                      scroll: element.scrollWidth, client: element.clientWidth}))"""
+            )
+        )
+        page.locator("#changes").screenshot(path=str(screenshot))
+
+    console, dialogs, requests = open_in_chromium(report, 1400, check)
+    assert overflowing == [] and console == [] and dialogs == []
+    assert requests == [report.as_uri()]
+    print(f"screenshot of the Changes section at 1400 px: {screenshot}")
