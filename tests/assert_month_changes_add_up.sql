@@ -11,7 +11,7 @@ month_changes as (
     select * from {{ ref('month_changes') }}
 ),
 
-currency_totals as (
+currency_totals_selected as (
     select
         data_source_id,
         billing_month,
@@ -31,15 +31,15 @@ totals_moved as (
         coalesce(after_totals.billing_currency, before_totals.billing_currency) as billing_currency,
         coalesce(after_totals.billed_cost, 0) - coalesce(before_totals.billed_cost, 0) as billed_cost_change,
         coalesce(after_totals.effective_cost, 0) - coalesce(before_totals.effective_cost, 0) as effective_cost_change
-    from currency_totals as after_totals
-    full outer join currency_totals as before_totals
+    from currency_totals_selected as after_totals
+    full outer join currency_totals_selected as before_totals
         on after_totals.data_source_id = before_totals.data_source_id
         and after_totals.billing_month = before_totals.billing_month
         and after_totals.version_number = before_totals.version_number + 1
         and after_totals.billing_currency = before_totals.billing_currency
 ),
 
-versions_after_the_first as (
+later_versions_selected as (
     select distinct
         data_source_id,
         billing_month,
@@ -69,10 +69,10 @@ final as (
         totals_moved.billed_cost_change as month_billed_cost_change,
         changes_summed.billed_cost_change as summed_billed_cost_change
     from totals_moved
-    inner join versions_after_the_first
-        on totals_moved.data_source_id = versions_after_the_first.data_source_id
-        and totals_moved.billing_month = versions_after_the_first.billing_month
-        and totals_moved.version_number = versions_after_the_first.version_number
+    inner join later_versions_selected
+        on totals_moved.data_source_id = later_versions_selected.data_source_id
+        and totals_moved.billing_month = later_versions_selected.billing_month
+        and totals_moved.version_number = later_versions_selected.version_number
     left join changes_summed
         on totals_moved.data_source_id = changes_summed.data_source_id
         and totals_moved.billing_month = changes_summed.billing_month

@@ -24,7 +24,7 @@ version_totals as (
     select * from {{ ref('int_focus__version_totals') }}
 ),
 
-recorded_versions as (
+versions_recorded as (
     select distinct
         data_source_id,
         key,
@@ -56,15 +56,15 @@ applied_versions_found as (
         committed_events.*,
         case
             when committed_events.event = 'loaded'
-                and recorded_versions.etag is not null
+                and versions_recorded.etag is not null
                 and (committed_events.key_recency > 1 or accepted_files.etag is not null)
                 then committed_events.etag
         end as applied_etag
     from committed_events
-    left join recorded_versions
-        on committed_events.data_source_id = recorded_versions.data_source_id
-        and committed_events.key = recorded_versions.key
-        and committed_events.etag = recorded_versions.etag
+    left join versions_recorded
+        on committed_events.data_source_id = versions_recorded.data_source_id
+        and committed_events.key = versions_recorded.key
+        and committed_events.etag = versions_recorded.etag
     left join accepted_files
         on committed_events.data_source_id = accepted_files.data_source_id
         and committed_events.key = accepted_files.key

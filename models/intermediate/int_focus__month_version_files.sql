@@ -18,30 +18,30 @@ month_versions_made as (
     group by data_source_id, billing_month, version_number
 ),
 
-applied_events as (
+events_applying as (
     select *
     from month_timeline
     where applied_etag is not null
 ),
 
-files_of_versions as (
+version_files_found as (
     select
         month_versions_made.data_source_id,
         month_versions_made.billing_month,
         month_versions_made.version_number,
-        applied_events.key,
-        applied_events.applied_etag as etag,
-        applied_events.load_id as applied_load_id
+        events_applying.key,
+        events_applying.applied_etag as etag,
+        events_applying.load_id as applied_load_id
     from month_versions_made
-    inner join applied_events
-        on month_versions_made.data_source_id = applied_events.data_source_id
-        and month_versions_made.billing_month = applied_events.billing_month
-        and applied_events.load_order <= month_versions_made.load_order
-        and (applied_events.next_load_order is null or applied_events.next_load_order > month_versions_made.load_order)
+    inner join events_applying
+        on month_versions_made.data_source_id = events_applying.data_source_id
+        and month_versions_made.billing_month = events_applying.billing_month
+        and events_applying.load_order <= month_versions_made.load_order
+        and (events_applying.next_load_order is null or events_applying.next_load_order > month_versions_made.load_order)
 ),
 
 final as (
-    select * from files_of_versions
+    select * from version_files_found
 )
 
 select * from final

@@ -27,13 +27,13 @@ completed_runs_ranked as (
         on runs.load_id = completed_loads.load_id
 ),
 
-latest_run as (
+latest_run_found as (
     select cast(as_of as {{ dbt.type_timestamp() }}) as as_of
     from completed_runs_ranked
     where run_recency = 1
 ),
 
-months_delivered as (
+months_delivered_found as (
     select distinct
         data_source_id,
         billing_month
@@ -41,7 +41,7 @@ months_delivered as (
     where is_current and file_count > 0
 ),
 
-first_months as (
+first_months_found as (
     select
         data_source_id,
         cast({{ dbt.concat(['min(billing_month)', "'-01'"]) }} as {{ dbt.type_timestamp() }}) as first_month_start
@@ -51,27 +51,27 @@ first_months as (
 ),
 
 {#- The months after each first month, as many as months_looked_at (the query is no bigger for it). #}
-later_months as (
+later_months_generated as (
     select
-        first_months.data_source_id,
-        {{ dbt.dateadd('month', 'cast(month_offsets.generated_number as integer)', 'first_months.first_month_start') }}
+        first_months_found.data_source_id,
+        {{ dbt.dateadd('month', 'cast(month_offsets.generated_number as integer)', 'first_months_found.first_month_start') }}
             as month_start
-    from first_months
+    from first_months_found
     cross join ({{ dbt.generate_series(months_looked_at) }}) as month_offsets
 ),
 
 months_due as (
     select
-        later_months.data_source_id,
-        substring(cast(later_months.month_start as {{ dbt.type_string() }}), 1, 7) as billing_month,
+        later_months_generated.data_source_id,
+        substring(cast(later_months_generated.month_start as {{ dbt.type_string() }}), 1, 7) as billing_month,
         {{ dbt.dateadd(
             'day',
             var('feed_due_days', 5) - 1,
-            dbt.dateadd('month', 1, 'later_months.month_start')
+            dbt.dateadd('month', 1, 'later_months_generated.month_start')
         ) }} as due_at,
-        latest_run.as_of
-    from later_months
-    cross join latest_run
+        latest_run_found.as_of
+    from later_months_generated
+    cross join latest_run_found
 ),
 
 final as (
@@ -81,11 +81,11 @@ final as (
         cast(months_due.due_at as date) as due_on,
         cast(months_due.as_of as date) as as_of
     from months_due
-    left join months_delivered
-        on months_due.data_source_id = months_delivered.data_source_id
-        and months_due.billing_month = months_delivered.billing_month
+    left join months_delivered_found
+        on months_due.data_source_id = months_delivered_found.data_source_id
+        and months_due.billing_month = months_delivered_found.billing_month
     where months_due.due_at <= months_due.as_of
-        and months_delivered.billing_month is null
+        and months_delivered_found.billing_month is null
 )
 
 select * from final

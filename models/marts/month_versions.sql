@@ -36,26 +36,28 @@ versions_ranked as (
     from versions_made
 ),
 
+file_charges_counted as (
+    select
+        data_source_id,
+        key,
+        etag,
+        sum(charge_count) as charge_count
+    from version_totals
+    group by data_source_id, key, etag
+),
+
 files_counted as (
     select
         version_files.data_source_id,
         version_files.billing_month,
         version_files.version_number,
         count(*) as file_count,
-        cast(sum(file_charges.charge_count) as {{ dbt.type_bigint() }}) as charge_count
+        cast(sum(file_charges_counted.charge_count) as {{ dbt.type_bigint() }}) as charge_count
     from version_files
-    inner join (
-        select
-            data_source_id,
-            key,
-            etag,
-            sum(charge_count) as charge_count
-        from version_totals
-        group by data_source_id, key, etag
-    ) as file_charges
-        on version_files.data_source_id = file_charges.data_source_id
-        and version_files.key = file_charges.key
-        and version_files.etag = file_charges.etag
+    inner join file_charges_counted
+        on version_files.data_source_id = file_charges_counted.data_source_id
+        and version_files.key = file_charges_counted.key
+        and version_files.etag = file_charges_counted.etag
     group by version_files.data_source_id, version_files.billing_month, version_files.version_number
 ),
 

@@ -135,12 +135,14 @@ def _changes(database: Path) -> list[tuple]:
 def test_a_restated_month_keeps_every_version_and_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = Folder(tmp_path, capsys)
     a, b, c = f"{MONTH}/a.csv", f"{MONTH}/b.csv", f"{MONTH}/c.csv"
-    # (what the producer does, the change the version lists); None: no new version
+
+    def first_files() -> None:
+        folder.write(a, [charge("Racks", "s1", "USD", "10.01", "9.5"), charge("Disks", "s2", "USD", "5.5", "5.5")])
+        folder.write(b, [charge("Racks", "s1", "USD", "1.25", "1.25")])
+
+    # (what the producer does, the change the new version lists); None: the first version, or no new one
     steps = [
-        (lambda: (
-            folder.write(a, [charge("Racks", "s1", "USD", "10.01", "9.5"), charge("Disks", "s2", "USD", "5.5", "5.5")]),
-            folder.write(b, [charge("Racks", "s1", "USD", "1.25", "1.25")]),
-        ), None),
+        (first_files, None),
         (lambda: folder.write(a, [charge("Racks", "s1", "USD", "12.345", "11.1"),
                                   charge("Disks", "s2", "USD", "5.5", "5.5")]), f"rewritten {a}"),
         (lambda: folder.write(c, [charge("Racks", "s3", "EUR", "7.777777777777777777", "7")]), f"added {c}"),
