@@ -51,7 +51,7 @@ from focus_ingest.reading import (
     plain_csv,
     read_header,
 )
-from focus_ingest.settings import RunSettings
+from focus_ingest.settings import Lake, RunSettings
 from focus_ingest.stores import Store, StoredObject
 
 logger = logging.getLogger(__name__)
@@ -407,7 +407,7 @@ def _configure_dlt() -> None:
 
 
 def pipeline_for(
-    data_source: str, database: Path, work_dir: Path, memory_limit: str, lake: Path | None = None
+    data_source: str, database: Path, work_dir: Path, memory_limit: str, lake: Lake | None = None
 ) -> dlt.Pipeline:
     """The data source's own dlt pipeline into the `raw` dataset: of the database, or of the lake."""
     _configure_dlt()
@@ -468,7 +468,7 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     database = settings.database
-    destinations.check_database_fits(database, settings.lake)
+    destinations.check_database_fits(database, settings.lake, bind=True)
     work_dir = work_dir_for(database)
     downloads = work_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
