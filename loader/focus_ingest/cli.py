@@ -20,7 +20,7 @@ from focus_ingest import state
 from focus_ingest.command_line import build_parser
 from focus_ingest.database_file import check_database
 from focus_ingest.dbt_build import BuildResult, build_marts, project_dir
-from focus_ingest.destinations import check_database_fits
+from focus_ingest.destinations import check_database_fits, lake_database
 from focus_ingest.errors import ConfigError, FocusIngestError
 from focus_ingest.planning import RunSummary
 from focus_ingest.run_report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, render_outcome
@@ -70,7 +70,7 @@ def _build(invocation: Invocation, summary: RunSummary) -> BuildResult:
 def _rejected(invocation: Invocation, summary: RunSummary, build: BuildResult) -> list[FileVerdict] | None:
     if build.state in ("failed", "not run"):
         return None  # the verdicts of this data are not known
-    with state.connect(invocation.settings.database, read_only=True) as connection:
+    with lake_database(invocation.settings.database, invocation.settings.lake) as connection:
         names = [source.name for source in invocation.settings.sources]
         return rejected_in_window(connection, names, summary.first_month)
 

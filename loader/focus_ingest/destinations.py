@@ -92,7 +92,9 @@ def lake_filesystem(lake: Lake) -> AbstractFileSystem:
         import s3fs
     except ImportError:
         raise ConfigError(f"--lake {lake}: an S3 lake needs s3fs: {S3_EXTRA}") from None
-    return s3fs.S3FileSystem(endpoint_url=lake.endpoint_url)
+    # No listings cache: dlt (its own s3fs) writes the files this one lists, and a cached listing from
+    # before the load hides them (DuckDB then fails on a file s3fs says does not exist).
+    return s3fs.S3FileSystem(endpoint_url=lake.endpoint_url, use_listings_cache=False)
 
 
 def check_lake(lake: Lake) -> None:
