@@ -122,9 +122,9 @@ def _report(arguments: argparse.Namespace) -> int:
     from focus_ingest.report_html import write_report  # Jinja2 and the report's queries: only here
 
     database, lake = _database(arguments, must_exist=True), _lake(arguments)
-    check_database_fits(database, lake)
     logging.getLogger("focus_ingest.report_html").setLevel(logging.WARNING)  # the line below says it once
     with state.run_lock(database, shared=True):
+        check_database_fits(database, lake)
         written = write_report(database, arguments.output, lake)
     print(json.dumps({"report": str(written)}) if arguments.json else f"report written to {written}")
     return EXIT_OK

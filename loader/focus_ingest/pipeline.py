@@ -6,8 +6,8 @@ events (focus_source.py). The package counts once dlt has written its row in `ra
 does last. A run first finishes the package a killed run left (or aborts it, when it cannot be loaded),
 then learns what is known from the events of completed loads only (known_versions.py), so a version whose
 package never completed is simply read again. Rows that no longer count are removed afterwards by an
-optional clean-up (raw_cleanup.py) that no mart depends on; on a lake (`--lake`, destinations.py) there is
-no clean-up yet, and superseded Parquet files stay until a lake vacuum exists.
+optional clean-up (raw_cleanup.py) that no mart depends on; on a lake (`--lake`, destinations.py) the
+superseded Parquet files stay until `focus-ingest vacuum --lake` (vacuum.py).
 """
 
 from __future__ import annotations
@@ -522,8 +522,8 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
         changed=changed,
     )
     # Every run, not only one that loaded: a run killed after dlt's commit left its clean-up undone, and
-    # the check is two counts when there is nothing to remove. The lake's clean-up is not written yet: its
-    # rows stay (they do not count).
+    # the check is two counts when there is nothing to remove. The lake's files stay (they do not count)
+    # until `vacuum --lake`.
     if settings.lake is None:
         with state.connect(database) as connection:
             summary.rows_retracted = raw_cleanup.remove_rows_that_do_not_count(connection)

@@ -48,8 +48,13 @@ def _when(value: datetime | None) -> str | None:
 def status_of(database: Path, lake: Lake | None = None) -> Status:
     """The file versions per month and status, every current file with its verdict, and the last run
     that loaded something. A database whose raw layer is in a lake is read only with that `lake`."""
-    check_database_fits(database, lake)
-    with state.run_lock(database, shared=True), lake_database(database, lake) as connection:
+    with state.run_lock(database, shared=True):
+        check_database_fits(database, lake)
+        return _status_of(database, lake)
+
+
+def _status_of(database: Path, lake: Lake | None) -> Status:
+    with lake_database(database, lake) as connection:
         if not has_event_log(connection):
             return {"database": str(database), "last_run": None, "months": [], "verdicts": {}, "files": []}
         months = connection.execute(
