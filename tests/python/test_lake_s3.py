@@ -252,3 +252,20 @@ def test_lake_options_that_do_not_fit_are_refused_in_one_line(capsys, tmp_path, 
     status, err = _load(capsys, tmp_path, tmp_path / "focus.duckdb", *arguments)
     assert status == 2
     assert message in _one_line(err)
+
+
+def test_the_config_file_gives_the_s3_lake_and_its_endpoint(tmp_path):
+    from focus_ingest.command_line import build_parser
+    from focus_ingest.invocation import resolve
+    from focus_ingest.settings import Lake
+
+    config = tmp_path / "focus.toml"
+    config.write_text(
+        '[run]\nlake = "S3://my-lake/focus/"\nlake_endpoint_url = "http://127.0.0.1:9000"\n'
+        f'[[sources]]\nname = "alpha"\nlocation = "{tmp_path}"\n'
+    )
+    settings = resolve(build_parser().parse_args(["load", "--config", str(config)])).settings
+
+    assert settings.lake == Lake("s3://my-lake/focus", "http://127.0.0.1:9000")
+    assert settings.lake.is_s3 and settings.lake.bucket == "my-lake"
+    assert settings.lake.join("raw", "_dlt_loads") == "s3://my-lake/focus/raw/_dlt_loads"
