@@ -109,6 +109,8 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that run dbt
 
+    from focus_ingest.destinations import lake_access  # s3fs for DuckDB: only a build over an S3 lake uses it
+
     os.environ[DATABASE_VARIABLE] = str(database.resolve())
     os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -125,8 +127,6 @@ def run_dbt(
     if not quiet:
         logger.info("dbt %s: started; dbt's log is %s", command[0], log_path / "dbt.log")
     progress = DbtProgress(verbose=verbose, quiet=quiet)
-    from focus_ingest.destinations import lake_access  # only a build over an S3 lake needs it
-
     with lake_access(database, lake):
         try:
             result = dbtRunner(callbacks=[progress, *listeners]).invoke(arguments)

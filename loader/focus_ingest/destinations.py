@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import posixpath
 from collections.abc import Iterator
 from decimal import Decimal
@@ -46,7 +45,6 @@ from focus_ingest.state import LOADS_TABLE, RAW_SCHEMA, ROWS_TABLE, connect, tab
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-logger = logging.getLogger(__name__)
 
 LAKE_LAYOUT = "{table_name}/data_source={data_source}/{load_id}.{file_id}.{ext}"
 LOAD_MARKER_SUFFIX = ".jsonl"

@@ -84,6 +84,8 @@ class Lake:
     however it was written. `endpoint_url` is an S3-compatible store's (MinIO, Ceph, moto); without it
     boto3's own chooses (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS's). The lake's credentials are the
     default AWS chain, never a data source's `--role-arn`: that role may read a producer's bucket only.
+    The interface other modules build on is `url`, `endpoint_url`, `is_s3`, `bucket` and `join`; code that
+    needs a local folder (Spark's session reads the lake itself) refuses `is_s3` and uses `Path(url)`.
     """
 
     url: str
