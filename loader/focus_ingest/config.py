@@ -74,6 +74,7 @@ class RunTable(SourceOptions):
 
     database: Path | None = None
     lake: str | None = None
+    lake_endpoint_url: str | None = None
     lookback_months: Annotated[int, Field(ge=0)] | None = None
     backfill_from: Month | None = None
     as_of: date | None = None

@@ -21,7 +21,7 @@ from focus_ingest import state
 from focus_ingest.dbt_progress import DbtProgress
 from focus_ingest.dbt_project_files import project_files
 from focus_ingest.errors import ConfigError, FocusIngestError
-from focus_ingest.settings import DEFAULT_MEMORY_LIMIT
+from focus_ingest.settings import DEFAULT_MEMORY_LIMIT, Lake
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def run_dbt(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
     listeners: tuple[Callable[[Any], None], ...] = (),
-    lake: Path | None = None,
+    lake: Lake | None = None,
 ) -> DbtResult:
     """One dbt command (`build ...`, `run-operation ...`) against `database`, DuckDB's memory bounded.
 
@@ -108,6 +108,8 @@ def run_dbt(
     the database.
     """
     from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that run dbt
+
+    from focus_ingest.destinations import lake_access  # s3fs for DuckDB: only a build over an S3 lake uses it
 
     os.environ[DATABASE_VARIABLE] = str(database.resolve())
     os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
@@ -125,13 +127,14 @@ def run_dbt(
     if not quiet:
         logger.info("dbt %s: started; dbt's log is %s", command[0], log_path / "dbt.log")
     progress = DbtProgress(verbose=verbose, quiet=quiet)
-    try:
-        result = dbtRunner(callbacks=[progress, *listeners]).invoke(arguments)
-    except Exception as error:  # dbt raised instead of returning its result
-        result = dbtRunnerResult(success=False, exception=error)
-    finally:
-        _release_database()
-        progress.finish()
+    with lake_access(database, lake):
+        try:
+            result = dbtRunner(callbacks=[progress, *listeners]).invoke(arguments)
+        except Exception as error:  # dbt raised instead of returning its result
+            result = dbtRunnerResult(success=False, exception=error)
+        finally:
+            _release_database()
+            progress.finish()
     if result.exception is not None:
         first = progress.errors[0] if progress.errors else f"{type(result.exception).__name__}: {result.exception}"
         raise FocusIngestError(
@@ -147,7 +150,7 @@ def run_dbt_build(
     extra_args: tuple[str, ...] = (),
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
-    lake: Path | None = None,
+    lake: Lake | None = None,
 ) -> bool:
     """`dbt build` against `database` (see `run_dbt`); True when every model and test passed."""
     command = ("build", "--exclude-resource-type", "unit_test", *extra_args)  # unit tests: pytest runs them
@@ -161,12 +164,12 @@ def run_dbt_build(
     return result.success
 
 
-def _lake_vars(lake: Path, project: Path) -> tuple[str, str]:
+def _lake_vars(lake: Lake, project: Path) -> tuple[str, str]:
     """`--vars` for register_raw_relations: the lake, and every raw table's typed columns (for the empty
     views of tables with no file yet) from the project's own lists, never from a live database."""
     from focus_ingest.destinations import raw_columns  # dlt's types: only for a build over a lake
 
-    return ("--vars", json.dumps({"lake": str(lake), "lake_raw_columns": raw_columns(project)}))
+    return ("--vars", json.dumps({"lake": lake.url, "lake_raw_columns": raw_columns(project)}))
 
 
 def _one_line(text: str) -> str:
@@ -186,7 +189,7 @@ def build_marts(
     force: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
-    lake: Path | None = None,
+    lake: Lake | None = None,
 ) -> BuildResult:
     """`dbt build`, unless the last successful build already covers this data and this dbt project."""
     fingerprint = project_fingerprint()

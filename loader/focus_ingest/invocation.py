@@ -145,7 +145,10 @@ def resolve(arguments: argparse.Namespace) -> Invocation:
     lake = None
     if run.lake is not None:  # relative to the config file when it comes from there, like the database
         from_file = config is not None and _given(arguments, "lake") is None
-        lake = normalize_lake(run.lake, arguments.config.resolve().parent if from_file else Path.cwd())
+        relative_to = arguments.config.resolve().parent if from_file else Path.cwd()
+        lake = normalize_lake(run.lake, relative_to, run.lake_endpoint_url)
+    elif run.lake_endpoint_url is not None:
+        raise ConfigError("--lake-endpoint-url (or [run] lake_endpoint_url) needs an s3:// --lake.")
     settings = RunSettings(
         sources=sources,
         database=Path(database),

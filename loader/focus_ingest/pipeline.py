@@ -6,8 +6,8 @@ events (focus_source.py). The package counts once dlt has written its row in `ra
 does last. A run first finishes the package a killed run left (or aborts it, when it cannot be loaded),
 then learns what is known from the events of completed loads only (known_versions.py), so a version whose
 package never completed is simply read again. Rows that no longer count are removed afterwards by an
-optional clean-up (raw_cleanup.py) that no mart depends on; on a lake (`--lake`, destinations.py) there is
-no clean-up yet, and superseded Parquet files stay until a lake vacuum exists.
+optional clean-up (raw_cleanup.py) that no mart depends on; on a lake (`--lake`, destinations.py) the
+superseded Parquet files stay until `focus-ingest vacuum --lake` (vacuum.py).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from focus_ingest.reading import (
     plain_csv,
     read_header,
 )
-from focus_ingest.settings import RunSettings
+from focus_ingest.settings import Lake, RunSettings
 from focus_ingest.stores import Store, StoredObject
 
 logger = logging.getLogger(__name__)
@@ -407,7 +407,7 @@ def _configure_dlt() -> None:
 
 
 def pipeline_for(
-    data_source: str, database: Path, work_dir: Path, memory_limit: str, lake: Path | None = None
+    data_source: str, database: Path, work_dir: Path, memory_limit: str, lake: Lake | None = None
 ) -> dlt.Pipeline:
     """The data source's own dlt pipeline into the `raw` dataset: of the database, or of the lake."""
     _configure_dlt()
@@ -468,7 +468,7 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     database = settings.database
-    destinations.check_database_fits(database, settings.lake)
+    destinations.check_database_fits(database, settings.lake, bind=True)
     work_dir = work_dir_for(database)
     downloads = work_dir / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
@@ -522,8 +522,8 @@ def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSu
         changed=changed,
     )
     # Every run, not only one that loaded: a run killed after dlt's commit left its clean-up undone, and
-    # the check is two counts when there is nothing to remove. The lake's clean-up is not written yet: its
-    # rows stay (they do not count).
+    # the check is two counts when there is nothing to remove. The lake's files stay (they do not count)
+    # until `vacuum --lake`.
     if settings.lake is None:
         with state.connect(database) as connection:
             summary.rows_retracted = raw_cleanup.remove_rows_that_do_not_count(connection)

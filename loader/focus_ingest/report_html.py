@@ -31,12 +31,13 @@ from typing import Any
 import duckdb
 import jinja2
 
-from focus_ingest import state
+from focus_ingest.destinations import lake_database
 from focus_ingest.errors import FocusIngestError
 from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
 from focus_ingest.month_history import MissingFeed, month_history
 from focus_ingest.months import months_between
 from focus_ingest.progress import human_bytes
+from focus_ingest.settings import Lake
 from focus_ingest.state import LOADS_TABLE, RAW_SCHEMA
 
 logger = logging.getLogger(__name__)
@@ -478,12 +479,12 @@ def _restated_months(connection: duckdb.DuckDBPyConnection) -> list[RestatedMont
     return list(months.values())
 
 
-def read_report_data(database: Path) -> ReportData:
-    """Everything the page shows, read from the database read-only."""
+def read_report_data(database: Path, lake: Lake | None = None) -> ReportData:
+    """Everything the page shows, read from the database read-only (its raw views over `lake`, if any)."""
     if not database.exists():
         raise FocusIngestError(f"Database {database} does not exist: run `focus-ingest run` first.")
     data = ReportData(database=database, generated_at=datetime.now(UTC))
-    with state.connect(database, read_only=True) as connection:
+    with lake_database(database, lake) as connection:
         tables = _tables(connection)
         if not has_event_log(connection) or ("raw", "runs") not in tables:
             return data
@@ -703,9 +704,9 @@ def render_report(data: ReportData) -> str:
     )
 
 
-def write_report(database: Path, output: Path) -> Path:
+def write_report(database: Path, output: Path, lake: Lake | None = None) -> Path:
     """Write the report of `database` to `output` (one self-contained HTML file); returns `output`."""
-    data = read_report_data(database)
+    data = read_report_data(database, lake)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_report(data), encoding="utf-8")
     logger.info("report written to %s", output)

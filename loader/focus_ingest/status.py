@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from focus_ingest import state
+from focus_ingest.destinations import check_database_fits, lake_database
 from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
 from focus_ingest.month_history import MissingFeed, RestatedMonth, missing_line, month_history, restated_line
+from focus_ingest.settings import Lake
 from focus_ingest.verdicts import NOT_VALIDATED, current_verdicts
 
 VERDICTS = ("accepted", "rejected", "unreadable", NOT_VALIDATED)
@@ -46,10 +48,16 @@ def _when(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def status_of(database: Path) -> Status:
+def status_of(database: Path, lake: Lake | None = None) -> Status:
     """The file versions per month and status, every current file with its verdict, and the last run
-    that loaded something."""
-    with state.run_lock(database, shared=True), state.connect(database, read_only=True) as connection:
+    that loaded something. A database whose raw layer is in a lake is read only with that `lake`."""
+    with state.run_lock(database, shared=True):
+        check_database_fits(database, lake)
+        return _status_of(database, lake)
+
+
+def _status_of(database: Path, lake: Lake | None) -> Status:
+    with lake_database(database, lake) as connection:
         if not has_event_log(connection):
             return {
                 "database": str(database), "last_run": None, "months": [], "verdicts": {}, "files": [],
