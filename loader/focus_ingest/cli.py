@@ -34,7 +34,7 @@ logger = logging.getLogger("focus_ingest")
 
 EXIT_INTERRUPTED = 130
 NEEDS_DBT_PROJECT = ("load", "run", "validate", "vacuum", "demo")
-_QUIET_LIBRARIES = ("dlt", "botocore", "boto3", "urllib3", "s3transfer")
+_QUIET_LIBRARIES = ("dlt", "botocore", "boto3", "urllib3", "s3transfer", "py4j")
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:

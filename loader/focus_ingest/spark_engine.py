@@ -35,6 +35,17 @@ _TRACE_START = re.compile(
 )
 
 
+_LOG4J2 = """\
+rootLogger.level = warn
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{yy/MM/dd HH:mm:ss}} %p %c{{1}}: %m%n%ex
+"""
+
+
 def spark_dir(work_dir: Path) -> Path:
     """Spark's metastore, warehouse and Derby log: beside the database's other scratch files."""
     return work_dir / "spark"
@@ -57,10 +68,15 @@ def check_spark_ready() -> None:
 
 
 def spark_environment(work_dir: Path) -> dict[str, str]:
-    """What profiles.yml's `spark` target reads; the folder is made here, Derby does not make its parents."""
-    folder = spark_dir(work_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    return {SPARK_DIR_VARIABLE: str(folder.resolve())}
+    """What profiles.yml's `spark` target reads, and Spark's configuration folder (`SPARK_CONF_DIR`, read by
+    the JVM's launcher), whose log4j2 file sends Spark's own log to `<spark dir>/spark.log`: on the console
+    it repeats a warning per dbt node and prints Java traces, which must not reach the operator (dbt's
+    errors, cut to their message, say what failed). The folders are made here: Derby does not make them."""
+    folder = spark_dir(work_dir).resolve()
+    conf = folder / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "log4j2.properties").write_text(_LOG4J2.format(log=folder / "spark.log"), encoding="utf-8")
+    return {SPARK_DIR_VARIABLE: str(folder), "SPARK_CONF_DIR": str(conf)}
 
 
 def short_spark_error(message: str) -> str:
