@@ -107,13 +107,11 @@ def _mart_relation(folder: Path) -> str | None:
 
 
 def _empty_mart(connection: duckdb.DuckDBPyConnection, mart: str) -> None:
-    """A mart without files: an empty table typed like Spark's, from the Spark session dbt just used."""
+    """A mart without files: an empty table typed like Spark's. dbt-spark's session is still this process's
+    default one (its builder's `getOrCreate`), so the same call returns it, with its metastore."""
     from pyspark.sql import SparkSession  # only on this path, which has just run Spark
 
-    session = SparkSession.getActiveSession()
-    if session is None:
-        raise ConfigError(f"Spark built marts.{mart} without files and its session is gone: run again with --rebuild.")
-    empty = session.table(f"{MARTS_SCHEMA}.{mart}").limit(0).toArrow()
+    empty = SparkSession.builder.getOrCreate().table(f"{MARTS_SCHEMA}.{mart}").limit(0).toArrow()
     connection.register("empty_mart", empty)
     try:
         connection.execute(f"create or replace table {MARTS_SCHEMA}.{mart} as select * from empty_mart")

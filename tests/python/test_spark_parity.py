@@ -112,6 +112,7 @@ def test_a_spark_error_loses_its_plan_and_its_java_trace():
 
 def _run(database: Path, lake: Path, source: Path, *extra: str) -> dict[str, Any]:
     """`focus-ingest run --json` in its own process: Spark's JVM and dbt-duckdb's database end with it."""
+    database.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
         [sys.executable, "-m", "focus_ingest.cli", "run", "--source", str(source), "--database", str(database),
          "--lake", str(lake), *WINDOW, "--json", "--quiet", *extra],
@@ -233,8 +234,8 @@ def test_a_spark_build_killed_part_way_then_a_run_gives_the_marts_of_duckdb(tmp_
     source = _source(tmp_path)
     duck, spark = tmp_path / "duck" / "focus.duckdb", tmp_path / "spark" / "focus.duckdb"
     duck_lake, spark_lake = tmp_path / "duck" / "lake", tmp_path / "spark" / "lake"
-    spark.parent.mkdir()
     _run(duck, duck_lake, source)
+    spark.parent.mkdir()
     command = [sys.executable, "-m", "focus_ingest.cli", "run", "--source", str(source), "--database", str(spark),
                "--lake", str(spark_lake), *WINDOW, "--engine", "spark", "--quiet"]  # fmt: skip
 
@@ -244,3 +245,51 @@ def test_a_spark_build_killed_part_way_then_a_run_gives_the_marts_of_duckdb(tmp_
     after = _run(spark, spark_lake, source, "--engine", "spark")
     assert after["build"]["state"] == "built"  # the killed build left no record that it was done
     _assert_equal_marts(spark, spark_lake, duck)
+
+
+@pytest.mark.slow
+def test_a_mart_spark_wrote_no_file_for_is_an_empty_table_typed_like_spark_s_until_it_has_files(tmp_path):
+    """A partitioned mart with no row has no Parquet file to read the columns from: the database gets an
+    empty table with Spark's types instead, and the view once Spark has written files."""
+    from pyspark.sql import SparkSession
+
+    lake, database = tmp_path / "lake", tmp_path / "focus.duckdb"
+    builder = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+    session = builder.config("spark.sql.warehouse.dir", str(tmp_path / "warehouse")).getOrCreate()
+    session.conf.set("spark.sql.session.timeZone", "UTC")  # as profiles.yml's `spark` target
+    session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    session.sql("create database if not exists marts")
+    session.sql("drop table if exists marts.focus_charges")
+    session.sql(
+        "create table marts.focus_charges (BilledCost decimal(38, 18), ChargePeriodStart timestamp, "
+        "x_DataSourceId string, x_BillingMonth string) using parquet partitioned by (x_DataSourceId, x_BillingMonth) "
+        f"location '{lake}/marts/focus_charges'"
+    )
+
+    spark_engine.publish_lake_marts(database, lake, ["focus_charges"])
+
+    assert query(database, "select count(*) from marts.focus_charges") == [(0,)]
+    assert query(
+        database,
+        "select column_name, data_type, table_type from information_schema.columns "
+        "inner join information_schema.tables using (table_schema, table_name) "
+        "where table_schema = 'marts' order by ordinal_position",
+    ) == [
+        ("BilledCost", "DECIMAL(38,18)", "BASE TABLE"),
+        ("ChargePeriodStart", "TIMESTAMP WITH TIME ZONE", "BASE TABLE"),
+        ("x_DataSourceId", "VARCHAR", "BASE TABLE"),
+        ("x_BillingMonth", "VARCHAR", "BASE TABLE"),
+    ]
+
+    session.sql(
+        "insert into marts.focus_charges values "
+        "(1.000000000000000001, timestamp'2025-02-01 00:00:00', 'aws', '2025-02')"
+    )
+    spark_engine.publish_lake_marts(database, lake, ["focus_charges"])
+
+    assert query(database, "select * from marts.focus_charges") == [
+        (Decimal("1.000000000000000001"), datetime(2025, 2, 1, tzinfo=UTC), "aws", "2025-02")
+    ]
+    assert query(database, "select table_type from information_schema.tables where table_name = 'focus_charges'") == [
+        ("VIEW",)
+    ]
