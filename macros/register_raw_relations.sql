@@ -50,11 +50,41 @@
     {{ return('') }}
 {% endmacro %}
 
-{#- Spark: registering the lake as external tables is not written yet (docs/design/scale-out.md §3.1). -#}
+{#- Spark: external tables over the lake's folders, recreated on every build (dropping an external table keeps
+    its files). The columns are declared (the DuckDB types of var('lake_raw_columns') in Spark's words), so
+    that an empty folder is a typed empty table and no Parquet footer is read to infer a schema;
+    recursiveFileLookup reads every `data_source=<slug>/` folder without partition discovery (the slug would
+    replace the `data_source` column, as on DuckDB). `_dlt_loads` is dlt's JSON markers. One statement per
+    run_query: Spark runs one at a time. -#}
 {% macro default__register_raw_relations() %}
-    {%- if var('lake', none) is not none -%}
-        {{ exceptions.raise_compiler_error(
-            'register_raw_relations: a lake on ' ~ target.type ~ ' is not implemented yet; only DuckDB reads it') }}
+    {%- set lake = var('lake', none) -%}
+    {%- if lake is none or not execute -%}
+        {{ return('') }}
     {%- endif -%}
+    {%- if not var('lake_raw_columns') -%}
+        {{ exceptions.raise_compiler_error(
+            "var('lake') needs var('lake_raw_columns'): run the build through focus-ingest run --lake") }}
+    {%- endif -%}
+    {%- set spark_types = {'varchar': 'string', 'bigint': 'bigint', 'timestamptz': 'timestamp', 'date': 'date',
+                           'boolean': 'boolean'} -%}
+    {%- do run_query('create database if not exists raw') -%}
+    {%- for table, columns in var('lake_raw_columns').items() -%}
+        {%- set relation = 'raw.' ~ adapter.quote(table) -%}
+        {%- do run_query('drop table if exists ' ~ relation) -%}
+        {%- set create -%}
+            create table {{ relation }} (
+            {%- for column in columns %}
+                {{ adapter.quote(column[0]) }} {{ spark_types[column[1]] }}{{ ',' if not loop.last }}
+            {%- endfor %}
+            )
+            {%- if table == '_dlt_loads' %}
+            using json
+            {%- else %}
+            using parquet options (recursiveFileLookup 'true')
+            {%- endif %}
+            location '{{ lake }}/raw/{{ table }}'
+        {%- endset -%}
+        {%- do run_query(create) -%}
+    {%- endfor -%}
     {{ return('') }}
 {% endmacro %}

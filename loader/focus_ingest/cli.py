@@ -36,7 +36,7 @@ logger = logging.getLogger("focus_ingest")
 
 EXIT_INTERRUPTED = 130
 NEEDS_DBT_PROJECT = ("load", "run", "validate", "vacuum", "demo")
-_QUIET_LIBRARIES = ("dlt", "botocore", "boto3", "urllib3", "s3transfer")
+_QUIET_LIBRARIES = ("dlt", "botocore", "boto3", "urllib3", "s3transfer", "py4j")
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
@@ -63,6 +63,7 @@ def _build(invocation: Invocation, summary: RunSummary) -> BuildResult:
             memory_limit=invocation.read_options.memory_limit,
             verbose=invocation.verbose,
             lake=invocation.settings.lake,
+            engine=invocation.settings.engine,
         )
     except FocusIngestError as error:  # the load is committed: the summary still tells what it did
         return BuildResult("failed", str(error))
@@ -88,6 +89,10 @@ def _load_and_build(arguments: argparse.Namespace) -> int:
     _configure_logging(invocation.verbose, invocation.quiet)
     database = invocation.settings.database
     check_database(database, must_exist=False)
+    if arguments.command == "run" and invocation.settings.engine == "spark":
+        from focus_ingest.spark_engine import check_spark_ready
+
+        check_spark_ready()  # before anything loads
     with state.run_lock(database):  # the whole run: load and build
         summary = run_load(invocation.settings, invocation.read_options)
         outcome = RunOutcome(command=arguments.command, summary=summary)

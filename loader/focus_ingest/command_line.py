@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from focus_ingest.errors import ConfigError
 from focus_ingest.reading import ReadOptions
-from focus_ingest.settings import DEFAULT_DATABASE, DEFAULT_LOOKBACK_MONTHS, VALIDATION_PROFILES, parse_size
+from focus_ingest.settings import DEFAULT_DATABASE, DEFAULT_LOOKBACK_MONTHS, ENGINES, VALIDATION_PROFILES, parse_size
 
 
 def size(text: str) -> int:
@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_options(load)
     run = commands.add_parser("run", help="load, then dbt build (validation and marts)")
     _add_load_options(run)
+    run.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="what builds the marts: DuckDB in the database, or Apache Spark over the lake (needs --lake, the "
+        "`spark` extra and Java 17; the marts become Parquet under <lake>/marts/) (default: duckdb)",
+    )
     run.add_argument("--rebuild", action="store_true", default=None, help="run dbt build even if nothing changed")
     run.add_argument(
         "--fail-on-rejected",

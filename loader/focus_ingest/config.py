@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from focus_ingest.errors import ConfigError
-from focus_ingest.settings import MONTH_PATTERN, VALIDATION_PROFILES, parse_size
+from focus_ingest.settings import ENGINES, MONTH_PATTERN, VALIDATION_PROFILES, parse_size
 
 
 def _size(value: object) -> object:
@@ -45,6 +45,7 @@ Size = Annotated[int, BeforeValidator(_size), Field(gt=0)]
 Month = Annotated[str, BeforeValidator(_month)]
 MemoryLimit = Annotated[str, BeforeValidator(_memory_limit)]
 Profile = Literal[VALIDATION_PROFILES]  # type: ignore[valid-type]  # pydantic takes the tuple; mypy wants literals
+Engine = Literal[ENGINES]  # type: ignore[valid-type]  # as Profile
 
 
 class _Strict(BaseModel):
@@ -75,6 +76,7 @@ class RunTable(SourceOptions):
     database: Path | None = None
     lake: str | None = None
     lake_endpoint_url: str | None = None
+    engine: Engine | None = None
     lookback_months: Annotated[int, Field(ge=0)] | None = None
     backfill_from: Month | None = None
     as_of: date | None = None

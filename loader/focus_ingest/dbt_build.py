@@ -21,7 +21,7 @@ from focus_ingest import state
 from focus_ingest.dbt_progress import DbtProgress
 from focus_ingest.dbt_project_files import project_files
 from focus_ingest.errors import ConfigError, FocusIngestError
-from focus_ingest.settings import DEFAULT_MEMORY_LIMIT, Lake
+from focus_ingest.settings import DEFAULT_MEMORY_LIMIT, ENGINES, Lake
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def run_dbt(
     verbose: bool = False,
     listeners: tuple[Callable[[Any], None], ...] = (),
     lake: Lake | None = None,
+    engine: str = ENGINES[0],
 ) -> DbtResult:
     """One dbt command (`build ...`, `run-operation ...`) against `database`, DuckDB's memory bounded.
 
@@ -105,7 +106,7 @@ def run_dbt(
     every dbt event too (the vacuum reads its macro's log line). Raises FocusIngestError when dbt could
     not run at all; a failed node or operation is a result with success False. With a `lake`, the raw
     relations are views over its Parquet files (macros/register_raw_relations.sql) and the models stay in
-    the database.
+    the database. `engine` "spark" runs it on profiles.yml's `spark` target (spark_engine.py) instead.
     """
     from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that run dbt
 
@@ -114,6 +115,11 @@ def run_dbt(
     os.environ[DATABASE_VARIABLE] = str(database.resolve())
     os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    on_spark = engine == "spark"
+    if on_spark:
+        from focus_ingest import spark_engine  # only for a build on Spark
+
+        os.environ.update(spark_engine.spark_environment(work_dir))
     project = project_dir()
     log_path = work_dir / "dbt-logs"
     arguments = [
@@ -122,6 +128,7 @@ def run_dbt(
         *("--target-path", str(work_dir / "dbt-target"), "--log-path", str(log_path)),
         *("--log-level", "none", "--log-level-file", "debug" if verbose else "info", "--no-use-colors"),
         *(_lake_vars(lake, project) if lake is not None else ()),
+        *(("--target", spark_engine.SPARK_TARGET) if on_spark else ()),
     ]
     logger.debug("dbt %s", " ".join(arguments))
     if not quiet:
@@ -135,12 +142,15 @@ def run_dbt(
         finally:
             _release_database()
             progress.finish()
+    errors = tuple(spark_engine.short_spark_error(error) for error in progress.errors) if on_spark else progress.errors
     if result.exception is not None:
-        first = progress.errors[0] if progress.errors else f"{type(result.exception).__name__}: {result.exception}"
+        first = errors[0] if errors else f"{type(result.exception).__name__}: {result.exception}"
+        if on_spark:
+            first = spark_engine.short_spark_error(first)
         raise FocusIngestError(
             f"dbt {command[0]} could not run: {_one_line(first)} (dbt's log: {log_path / 'dbt.log'})"
         )
-    return DbtResult(bool(result.success), tuple(progress.errors))
+    return DbtResult(bool(result.success), tuple(errors))
 
 
 def run_dbt_build(
@@ -151,17 +161,39 @@ def run_dbt_build(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
     lake: Lake | None = None,
+    engine: str = ENGINES[0],
 ) -> bool:
     """`dbt build` against `database` (see `run_dbt`); True when every model and test passed."""
     command = ("build", "--exclude-resource-type", "unit_test", *extra_args)  # unit tests: pytest runs them
     result = run_dbt(
-        command, database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose, lake=lake
-    )
+        command, database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose, lake=lake,
+        engine=engine,
+    )  # fmt: skip
     for message in result.errors:
         logger.error("dbt: %s", message)
     if not result.success:
         logger.error("dbt build failed; dbt's log: %s", work_dir / "dbt-logs" / "dbt.log")
     return result.success
+
+
+def _publish_spark_results(
+    database: Path, work_dir: Path, quiet: bool, memory_limit: str, verbose: bool, lake: Lake
+) -> bool:
+    """After a Spark build, give the database what the loader's readers expect of it: the raw views and the
+    reference seeds (one `dbt seed` on DuckDB, whose on-run-start hook makes the views), and views over the
+    marts Spark wrote into the lake."""
+    from focus_ingest.spark_engine import publish_lake_marts  # only after a build on Spark
+
+    seeded = run_dbt(("seed",), database, work_dir, quiet=True, memory_limit=memory_limit, verbose=verbose, lake=lake)
+    for message in seeded.errors:
+        logger.error("dbt seed (DuckDB, after Spark): %s", message)
+    if not seeded.success:
+        return False
+    marts = sorted(path.stem for path in (project_dir() / "models" / "marts").glob("*.sql"))
+    publish_lake_marts(database, lake, marts)
+    if not quiet:
+        logger.info("the database reads the %d marts Spark wrote under %s", len(marts), lake.join("marts"))
+    return True
 
 
 def _lake_vars(lake: Lake, project: Path) -> tuple[str, str]:
@@ -190,9 +222,11 @@ def build_marts(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
     lake: Lake | None = None,
+    engine: str = ENGINES[0],
 ) -> BuildResult:
-    """`dbt build`, unless the last successful build already covers this data and this dbt project."""
-    fingerprint = project_fingerprint()
+    """`dbt build`, unless the last successful build already covers this data and this dbt project (built
+    by the same engine: the other one's marts are not where this one reads them)."""
+    fingerprint = project_fingerprint() + ("" if engine == ENGINES[0] else f":{engine}")
     with state.connect(database) as connection:
         if lake is None:
             version = state.data_version(connection)
@@ -202,7 +236,11 @@ def build_marts(
             version = lake_data_version(lake)
         if not force and state.build_is_current(connection, version, fingerprint):
             return BuildResult("skipped", "nothing changed since the last successful build; --rebuild forces it")
-    built = run_dbt_build(database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose, lake=lake)
+    built = run_dbt_build(
+        database, work_dir, quiet=quiet, memory_limit=memory_limit, verbose=verbose, lake=lake, engine=engine
+    )
+    if built and engine == "spark" and lake is not None:
+        built = _publish_spark_results(database, work_dir, quiet, memory_limit, verbose, lake)
     with state.connect(database) as connection:
         state.record_build(connection, version, fingerprint, built, datetime.now(UTC))
     if built:

@@ -23,6 +23,7 @@ from focus_ingest.reading import ReadOptions
 from focus_ingest.settings import (
     DEFAULT_DATABASE,
     DEFAULT_LOOKBACK_MONTHS,
+    ENGINES,
     DataSource,
     RunSettings,
     default_source_name,
@@ -153,6 +154,7 @@ def resolve(arguments: argparse.Namespace) -> Invocation:
         sources=sources,
         database=Path(database),
         lake=lake,
+        engine=run.engine or ENGINES[0],
         lookback_months=_or(run.lookback_months, DEFAULT_LOOKBACK_MONTHS),
         backfill_from=run.backfill_from,
         retry_rejected=bool(run.retry_rejected),

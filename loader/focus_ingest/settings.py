@@ -19,6 +19,9 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 VALIDATION_PROFILES = ("any", "focus-1.0", "focus-1.1", "focus-1.2", "focus-1.3", "focus-1.4")
 DEFAULT_DATABASE = Path("focus.duckdb")
 DEFAULT_LOOKBACK_MONTHS = 2
+# Where `run` builds the dbt project: DuckDB inside the database file, or Apache Spark over the lake
+# (spark_engine.py). The first is the default.
+ENGINES = ("duckdb", "spark")
 # DuckDB's memory limit for every connection of a run (reading, loading, dbt build; profiles.yml's default
 # too). DuckDB spills to disk beyond it; a 2M-row build is no slower with it than unbounded (BENCHMARKS.md).
 DEFAULT_MEMORY_LIMIT = "512MB"
@@ -119,6 +122,7 @@ class RunSettings:
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
     retry_rejected: bool = False  # read rejected versions again although their ETag is unchanged
     lake: Lake | None = None  # the raw layer as Parquet there (destinations.py); None: in the database
+    engine: str = ENGINES[0]  # what builds the dbt project (ENGINES)
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -131,6 +135,18 @@ class RunSettings:
             raise ConfigError(
                 f"--database {self.database}: DuckDB would name its catalog {self.database.stem!r}, like one of the "
                 f"schemas inside it; choose another file name (e.g. focus.duckdb)."
+            )
+        if self.engine not in ENGINES:
+            raise ConfigError(f"Unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}.")
+        if self.engine == "spark" and self.lake is None:
+            raise ConfigError(
+                "--engine spark needs --lake FOLDER (or [run] lake): Spark reads the raw layer from the lake's "
+                "Parquet files and writes the marts there."
+            )
+        if self.engine == "spark" and self.lake is not None and self.lake.is_s3:
+            raise ConfigError(
+                f"--engine spark needs a local --lake folder, not {self.lake.url}: pip's pyspark has no S3 "
+                "connector (hadoop-aws). Use --engine duckdb with an S3 lake, or a local lake with Spark."
             )
         if self.lookback_months < 0:
             raise ConfigError("--lookback-months must be 0 or more.")
