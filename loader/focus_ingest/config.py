@@ -74,6 +74,7 @@ class RunTable(SourceOptions):
 
     database: Path | None = None
     lake: str | None = None
+    workers: Annotated[int, Field(gt=0)] | None = None
     lookback_months: Annotated[int, Field(ge=0)] | None = None
     backfill_from: Month | None = None
     as_of: date | None = None

@@ -86,6 +86,7 @@ class RunSettings:
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
     retry_rejected: bool = False  # read rejected versions again although their ETag is unchanged
     lake: Path | None = None  # the raw layer as Parquet in this folder (destinations.py); None: in the database
+    workers: int = 1  # data sources loaded at once, each in its own process (workers.py); needs a lake
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -98,6 +99,13 @@ class RunSettings:
             raise ConfigError(
                 f"--database {self.database}: DuckDB would name its catalog {self.database.stem!r}, like one of the "
                 f"schemas inside it; choose another file name (e.g. focus.duckdb)."
+            )
+        if self.workers < 1:
+            raise ConfigError("--workers must be 1 or more.")
+        if self.workers > 1 and self.lake is None:
+            raise ConfigError(
+                f"--workers {self.workers} needs --lake: the database file has one writer, so without a lake the "
+                "data sources load one after another (drop --workers, or give --lake FOLDER)."
             )
         if self.lookback_months < 0:
             raise ConfigError("--lookback-months must be 0 or more.")
