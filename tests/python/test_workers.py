@@ -262,3 +262,37 @@ def test_workers_without_a_lake_are_refused_in_one_line(capsys, tmp_path, monkey
     assert "--workers 2 needs --lake" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert not os.listdir(tmp_path / "src") and not (tmp_path / "focus.duckdb").exists()
+
+
+def test_a_failed_dlt_step_fails_its_data_source_alone(capsys, tmp_path, monkeypatch):
+    """One worker (the same entry per data source as the worker processes, in this process): alpha's load
+    fails in dlt, beta still loads, and the next run finishes alpha's package."""
+    from dlt.destinations.impl.filesystem.filesystem import FilesystemClient
+
+    names = ("alpha", "beta")
+    config = _config(tmp_path / "run", _sources(tmp_path, names), 1, names)
+    lake = config.parent / "lake"
+    complete_load = FilesystemClient.complete_load
+
+    def full_for_alpha(client: FilesystemClient, load_id: str) -> None:
+        if client.schema.name == schema_name_of("alpha"):
+            raise OSError("No space left on device")
+        complete_load(client, load_id)
+
+    monkeypatch.setattr(FilesystemClient, "complete_load", full_for_alpha)
+    status, outcome, err = run_cli(capsys, "load", "--config", str(config), "--as-of", AS_OF, "--json")
+
+    assert status == 1
+    assert isinstance(outcome, dict)
+    assert outcome["failures"] == ["data source alpha failed"]
+    alpha, beta = outcome["sources"]
+    assert "dlt's load step" in alpha["failed"] and "No space left on device" in alpha["failed"]
+    assert beta["failed"] is None and beta["rows_loaded"] > 0
+    assert [marker.split("__")[0] for marker in _markers(lake)] == [schema_name_of("beta")]
+    assert "Traceback" not in err
+
+    monkeypatch.setattr(FilesystemClient, "complete_load", complete_load)
+    status, outcome, err = run_cli(capsys, "load", "--config", str(config), "--as-of", AS_OF, "--json")
+
+    assert status == 0, err
+    assert sorted(marker.split("__")[0] for marker in _markers(lake)) == sorted(schema_name_of(n) for n in names)
