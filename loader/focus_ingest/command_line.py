@@ -112,6 +112,12 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
     _add_database(parser)
     _add_lake(parser, "write the raw layer as Parquet into this folder or s3://bucket/prefix/ instead of the "
               "database (the marts stay in the database)")  # fmt: skip
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="data sources loaded at once, each in its own process (needs --lake; default: 1)",
+    )
     _add_source_options(parser)
     window = parser.add_argument_group("months")
     window.add_argument(

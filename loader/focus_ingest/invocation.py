@@ -155,6 +155,7 @@ def resolve(arguments: argparse.Namespace) -> Invocation:
         database=Path(database),
         lake=lake,
         engine=run.engine or ENGINES[0],
+        workers=_or(run.workers, 1),
         lookback_months=_or(run.lookback_months, DEFAULT_LOOKBACK_MONTHS),
         backfill_from=run.backfill_from,
         retry_rejected=bool(run.retry_rejected),

@@ -122,6 +122,7 @@ class RunSettings:
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
     retry_rejected: bool = False  # read rejected versions again although their ETag is unchanged
     lake: Lake | None = None  # the raw layer as Parquet there (destinations.py); None: in the database
+    workers: int = 1  # data sources loaded at once, each in its own process (workers.py); needs a lake
     engine: str = ENGINES[0]  # what builds the dbt project (ENGINES)
 
     def __post_init__(self) -> None:
@@ -147,6 +148,13 @@ class RunSettings:
             raise ConfigError(
                 f"--engine spark needs a local --lake folder, not {self.lake.url}: pip's pyspark has no S3 "
                 "connector (hadoop-aws). Use --engine duckdb with an S3 lake, or a local lake with Spark."
+            )
+        if self.workers < 1:
+            raise ConfigError("--workers must be 1 or more.")
+        if self.workers > 1 and self.lake is None:
+            raise ConfigError(
+                f"--workers {self.workers} needs --lake: the database file has one writer, so without a lake the "
+                "data sources load one after another (drop --workers, or give --lake FOLDER)."
             )
         if self.lookback_months < 0:
             raise ConfigError("--lookback-months must be 0 or more.")
