@@ -154,7 +154,6 @@ def test_workers_killed_before_their_commit_then_a_run_gives_the_marts_of_an_uni
     assert _marts(database) == _marts(reference.parent / "focus.duckdb")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signal_number", "to_group"),
     [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
@@ -220,7 +219,6 @@ def _pretend_a_later_load(database: Path, lake: Path | None, data_source: str) -
     return load_id
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("on_lake", [True, False])
 def test_a_clock_behind_the_latest_load_loads_nothing(capsys, tmp_path, on_lake):
     source = _sources(tmp_path, ("alpha",)) / "alpha"
