@@ -35,7 +35,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from focus_ingest import destinations, raw_cleanup, state
 from focus_ingest.dbt_build import project_dir
 from focus_ingest.discovery import BillingFile
-from focus_ingest.errors import SourceError, TransientFileError
+from focus_ingest.errors import FocusIngestError, SourceError, TransientFileError
 from focus_ingest.focus_catalog import text_column_hints
 from focus_ingest.focus_source import focus_files
 from focus_ingest.known_versions import KnownVersion, current_versions, has_event_log, latest_data_source
@@ -561,10 +561,11 @@ def load_source(run: RunContext, source: DataSource) -> SourceOutcome:
     try:
         pipeline.run(package, loader_file_format="parquet")
     except PipelineStepFailed as error:
-        cause = _root_cause(error)
+        cause = _root_cause(error)  # ours is written for a person already; another one is named
+        reason = str(cause) if isinstance(cause, FocusIngestError) else f"{type(cause).__name__}: {cause}"
         report.failed = (
-            f"its load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. Nothing of this data "
-            "source's run counts: the next run finishes its load or reads its files again."
+            f"its load failed at dlt's {error.step} step: {reason.rstrip('.')}. Nothing of this data source's "
+            "run counts: the next run finishes its load or reads its files again."
         )
         logger.error("data source %s: %s", source.name, report.failed)
         return SourceOutcome(report, changed)

@@ -322,12 +322,13 @@ def test_run_killed_while_reading_a_file_leaves_no_partial_file(capsys, source, 
     with monkeypatch.context() as patched:
         patched.setattr(pipeline.CsvReader, "batches", dies_in_b)
         patched.setattr(pipeline.CsvReader, "read_together", lambda *_: None)  # each file in a scan of its own
-        status, _, err = run_cli(
+        status, out, _ = run_cli(
             capsys, "load", "--source", str(source), "--database", str(database), "--batch-rows", "1000",
             "--as-of", "2025-03-15",
         )
-    assert status == 1
-    assert "OSError: No space left on device" in err and "reads them again" in err
+    assert status == 1  # the data source failed (its summary says why), not the run
+    assert "FAILED: its load failed at dlt's extract step: OSError: No space left on device" in out
+    assert "reads its files again" in out
     assert file_statuses(database) == []
 
     load(capsys, database, str(source), "--as-of", "2025-03-15")
@@ -498,11 +499,12 @@ def test_running_out_of_memory_fails_the_run_and_rejects_no_file(capsys, source,
     monkeypatch.setattr(reading, "READ_BLOCKS_IN_MEMORY", 1)  # lets a limit below what DuckDB needs through
     write(source / "2025-03" / "big.csv", minimal_file("2025-03", 300_000))
 
-    status, _, err = run_cli(capsys, "load", "--source", str(source), "--database", str(database),
+    status, out, _ = run_cli(capsys, "load", "--source", str(source), "--database", str(database),
                              "--as-of", "2025-03-15", "--memory-limit", "2MiB", "--read-block-bytes", "2097152",
                              "--max-record-bytes", "1048576")
 
-    assert status == 1
-    assert "DuckDB ran out of memory while reading" in err and "raise the first or lower the second" in err
+    assert status == 1  # the data source failed (its summary says why)
+    assert "FAILED: its load failed at dlt's extract step: DuckDB ran out of memory while reading" in out
+    assert "raise the first or lower the second. Nothing of this" in out
     assert file_statuses(database) == []
     assert load(capsys, database, str(source), "--as-of", "2025-03-15")["totals"]["rows_loaded"] == 300_000
