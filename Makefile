@@ -26,7 +26,7 @@ test-fast: lint
 
 bench: $(BIN)/focus-ingest
 	$(BIN)/python bench/run_benchmark.py --rows $(or $(ROWS),2000000) --single-file-mb $(or $(SINGLE_MB),1024) \
-		--many-files $(or $(FILES),9000) --latency-ms $(or $(LATENCY_MS),30)
+		--many-files $(or $(FILES),9000) --latency-ms $(or $(LATENCY_MS),30) --workers-rows $(or $(WORKERS_ROWS),400000)
 
 # `validate` against bare DuckDB and, when FOCUS_VALIDATOR=/path/to/focus-validator is set, the Foundation's tool.
 bench-validate: $(BIN)/focus-ingest

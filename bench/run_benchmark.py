@@ -39,6 +39,7 @@ import boto3
 import duckdb
 import pyarrow as pa
 
+from focus_ingest.known_versions import FILE_STATUSES_SQL
 from focus_ingest.sample_data import generate_table, write_csv, write_month_files
 
 ROOT = Path(__file__).resolve().parent
@@ -99,9 +100,10 @@ def lake_rows(lake: Path) -> int:
 
 
 def stored_rows(database: Path) -> int:
-    """Rows of the files the manifest holds as loaded: a run that rejected a file must not pass as fast."""
+    """Rows of the current loaded file versions (the loader's own event-log reading): a run that rejected a
+    file must not pass as fast."""
     with duckdb.connect(str(database), read_only=True) as connection:
-        query = "select coalesce(sum(row_count), 0) from raw.manifest where status = 'loaded'"
+        query = f"select coalesce(sum(row_count), 0) from ({FILE_STATUSES_SQL}) where status = 'loaded'"
         return int(connection.execute(query).fetchone()[0])
 
 
