@@ -12,7 +12,9 @@ then measures, each in a fresh process so that peak memory is that process's own
    empty database;
 6. optionally (`--single-file-mb`), one large `.csv.gz` alone, for peak memory;
 7. many small files (`--many-files N`, 3 rows each, three month folders): bare DuckDB's glob import against
-   `load` and `run` from a local folder and from S3 with a fixed latency injected before every GET.
+   `load` and `run` from a local folder and from S3 with a fixed latency injected before every GET;
+8. `--workers` (`--workers-rows N`): N rows over 4 data sources, `load` into a lake by 1 worker and by 2
+   worker processes (the ratio column is then to 1 worker's rows/s).
 
 Prints rows/s, the ratio to the ceiling and peak RSS, and writes every figure to `bench/results/*.json`.
 """
@@ -43,6 +45,7 @@ ROOT = Path(__file__).resolve().parent
 MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04")
 AS_OF = date(2025, 4, 15)
 INCREMENT_ROWS = 100_000
+WORKER_SOURCES = 4  # data sources of the `--workers` case
 BYTES_PER_ROW = 757  # uncompressed bytes of a generated row: 189,340,230 for 250,000 rows (measured)
 logger = logging.getLogger("bench")
 
@@ -81,6 +84,20 @@ _LAUNCHER = (
 )
 
 
+def lake_rows(lake: Path) -> int:
+    """Rows of completed loads in the lake's `focus_rows` files (a killed or failed load's do not count)."""
+    from focus_ingest.destinations import completed_load_ids
+
+    with duckdb.connect() as connection:
+        return int(
+            connection.execute(
+                "select count(*) from read_parquet($files, hive_partitioning = false, union_by_name = true) "
+                "where _dlt_load_id in (select unnest($loads))",
+                {"files": str(lake / "raw" / "focus_rows" / "*" / "*.parquet"), "loads": completed_load_ids(lake)},
+            ).fetchone()[0]
+        )
+
+
 def stored_rows(database: Path) -> int:
     """Rows of the files the manifest holds as loaded: a run that rejected a file must not pass as fast."""
     with duckdb.connect(str(database), read_only=True) as connection:
@@ -96,10 +113,11 @@ def measure(
     database: Path | None = None,
     expect_stored: int | None = None,
     files: int | None = None,
+    lake: Path | None = None,
 ) -> Measurement:
     """Run `command` in a fresh process; wall time, that process's own peak RSS and CPU time (wait4
     rusage), this process's CPU meanwhile (moto's server, when it runs here) and, given a database, the rows
-    it holds afterwards against `expect_stored`."""
+    it holds afterwards (the lake's, given one) against `expect_stored`."""
     with tempfile.NamedTemporaryFile("r", suffix=".rusage") as outcome:
         started = time.perf_counter()
         server_started = time.process_time()
@@ -110,7 +128,11 @@ def measure(
         server_cpu = time.process_time() - server_started
         status_text, max_rss_text, cpu_text = outcome.read().split()
     exit_status = int(status_text)
-    stored = stored_rows(database) if database is not None and exit_status == 0 else None
+    stored = None
+    if exit_status == 0 and lake is not None:
+        stored = lake_rows(lake)
+    elif exit_status == 0 and database is not None:
+        stored = stored_rows(database)
     result = Measurement(
         name, rows, seconds, int(max_rss_text) / 1024, exit_status, stored, expect_stored, files,
         cpu_seconds=float(cpu_text), server_cpu_seconds=server_cpu,
@@ -280,6 +302,40 @@ def many_files_case(work: Path, runs: Path, files: int, latency_ms: int, skip_s3
     return results
 
 
+def workers_case(work: Path, runs: Path, rows: int, files_per_month: int) -> list[Measurement]:
+    """`--workers`: the same data sources loaded into a lake by one process, then by two worker processes;
+    the first measurement is the group's base, so its ratio column reads as the speed-up."""
+    per_source = rows // WORKER_SOURCES
+    data = work / f"workers-{rows}"
+    logger.info("generating %s rows in %d data sources under %s (cached)", f"{rows:,}", WORKER_SOURCES, data)
+    stored = 0
+    entries = ""
+    for number in range(WORKER_SOURCES):
+        folder = data / f"source-{number}"
+        generate(folder, per_source, files_per_month)
+        stored += per_source // (len(MONTHS) * files_per_month) * len(MONTHS) * files_per_month
+        entries += f'[[sources]]\nname = "source-{number}"\nlocation = "{folder}"\n'
+    results = []
+    for workers in (1, 2):
+        folder = runs / f"workers-{workers}"
+        folder.mkdir()
+        config = folder / "focus.toml"
+        config.write_text(
+            f'[run]\nlake = "lake"\ndatabase = "focus.duckdb"\nworkers = {workers}\n'
+            f'backfill_from = "{MONTHS[0]}"\n{entries}'
+        )
+        results.append(
+            measure(
+                f"load, {WORKER_SOURCES} sources, {workers} worker{'s' if workers > 1 else ''}",
+                stored,
+                cli("load", "--config", str(config)),
+                lake=folder / "lake",
+                expect_stored=stored,
+            )
+        )
+    return results
+
+
 def rows_case(arguments: argparse.Namespace, work: Path, runs: Path) -> list[Measurement]:
     """Issue 4: millions of rows in a few large files, first import, no-op, incremental, S3, one large file."""
     rows = arguments.rows
@@ -394,6 +450,10 @@ def main() -> int:
     parser.add_argument("--skip-s3", action="store_true", help="leave out the S3 measurement")
     parser.add_argument("--single-file-mb", type=int, default=0, help="also measure one .csv.gz this large")
     parser.add_argument("--many-files", type=int, default=0, help="also measure this many 3-row files (issue 16)")
+    parser.add_argument(
+        "--workers-rows", type=int, default=0, help=f"also load this many rows in {WORKER_SOURCES} data sources "
+        "with 1 and 2 workers"
+    )  # fmt: skip
     parser.add_argument("--latency-ms", type=int, default=30, help="latency injected before each S3 GET (many files)")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -408,6 +468,8 @@ def main() -> int:
         groups.append(rows_case(arguments, work, runs))
     if arguments.many_files:
         groups.append(many_files_case(work, runs, arguments.many_files, arguments.latency_ms, arguments.skip_s3))
+    if arguments.workers_rows:
+        groups.append(workers_case(work, runs, arguments.workers_rows, arguments.files_per_month))
     results = [m for group in groups for m in group]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -415,6 +477,7 @@ def main() -> int:
         "rows": arguments.rows,
         "many_files": arguments.many_files,
         "latency_ms": arguments.latency_ms,
+        "workers_rows": arguments.workers_rows,
         "measurements": [
             {
                 **asdict(m),

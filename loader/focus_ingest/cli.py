@@ -20,10 +20,12 @@ from focus_ingest import state
 from focus_ingest.command_line import build_parser
 from focus_ingest.database_file import check_database
 from focus_ingest.dbt_build import BuildResult, build_marts, project_dir
+from focus_ingest.destinations import check_database_fits, lake_database
 from focus_ingest.errors import ConfigError, FocusIngestError
+from focus_ingest.month_history import MonthHistory, month_history
 from focus_ingest.planning import RunSummary
 from focus_ingest.run_report import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, render_outcome
-from focus_ingest.settings import DEFAULT_DATABASE
+from focus_ingest.settings import DEFAULT_DATABASE, Lake, normalize_lake
 from focus_ingest.status import render_status, status_of
 from focus_ingest.verdicts import FileVerdict, rejected_in_window
 
@@ -67,12 +69,14 @@ def _build(invocation: Invocation, summary: RunSummary) -> BuildResult:
         return BuildResult("failed", str(error))
 
 
-def _rejected(invocation: Invocation, summary: RunSummary, build: BuildResult) -> list[FileVerdict] | None:
+def _rejected_and_history(
+    invocation: Invocation, summary: RunSummary, build: BuildResult
+) -> tuple[list[FileVerdict] | None, MonthHistory | None]:
     if build.state in ("failed", "not run"):
-        return None  # the verdicts of this data are not known
-    with state.connect(invocation.settings.database, read_only=True) as connection:
+        return None, None  # the verdicts and the history of this data are not known
+    with lake_database(invocation.settings.database, invocation.settings.lake) as connection:
         names = [source.name for source in invocation.settings.sources]
-        return rejected_in_window(connection, names, summary.first_month)
+        return rejected_in_window(connection, names, summary.first_month), month_history(connection)
 
 
 def _load_and_build(arguments: argparse.Namespace) -> int:
@@ -94,7 +98,7 @@ def _load_and_build(arguments: argparse.Namespace) -> int:
         outcome = RunOutcome(command=arguments.command, summary=summary)
         if arguments.command == "run":
             build = _build(invocation, summary)
-            outcome = RunOutcome("run", summary, build, _rejected(invocation, summary, build))
+            outcome = RunOutcome("run", summary, build, *_rejected_and_history(invocation, summary, build))
     print(json.dumps(outcome.as_dict(), indent=2, default=str) if invocation.json_output else render_outcome(outcome))
     return outcome.exit_status(invocation.fail_on_rejected)
 
@@ -105,8 +109,17 @@ def _database(arguments: argparse.Namespace, must_exist: bool) -> Path:
     return database
 
 
+def _lake(arguments: argparse.Namespace) -> Lake | None:
+    """`--lake` of `status`, `report` and `vacuum`: the lake the database's runs loaded into."""
+    if arguments.lake is None:
+        if arguments.lake_endpoint_url is not None:
+            raise ConfigError("--lake-endpoint-url needs an s3:// --lake.")
+        return None
+    return normalize_lake(arguments.lake, Path.cwd(), arguments.lake_endpoint_url)
+
+
 def _status(arguments: argparse.Namespace) -> int:
-    status = status_of(_database(arguments, must_exist=True))
+    status = status_of(_database(arguments, must_exist=True), _lake(arguments))
     print(json.dumps(status, indent=2) if arguments.json else render_status(status))
     return EXIT_OK
 
@@ -116,10 +129,11 @@ def _report(arguments: argparse.Namespace) -> int:
     # together ~0.14 s of every other command's start (`python -X importtime`).
     from focus_ingest.report_html import write_report  # Jinja2 and the report's queries: only here
 
-    database = _database(arguments, must_exist=True)
+    database, lake = _database(arguments, must_exist=True), _lake(arguments)
     logging.getLogger("focus_ingest.report_html").setLevel(logging.WARNING)  # the line below says it once
     with state.run_lock(database, shared=True):
-        written = write_report(database, arguments.output)
+        check_database_fits(database, lake)
+        written = write_report(database, arguments.output, lake)
     print(json.dumps({"report": str(written)}) if arguments.json else f"report written to {written}")
     return EXIT_OK
 
@@ -138,13 +152,17 @@ def _validate(arguments: argparse.Namespace) -> int:
 def _vacuum(arguments: argparse.Namespace) -> int:
     from focus_ingest.vacuum import vacuum  # dbt is only needed here; see _report
 
-    database = _database(arguments, must_exist=True)
-    with state.run_lock(database):  # it deletes rows: no run or reader at the same time
-        result = vacuum(database, verbose=bool(arguments.verbose))
+    database, lake = _database(arguments, must_exist=True), _lake(arguments)
+    with state.run_lock(database):  # it deletes rows and files: no run or reader at the same time
+        result = vacuum(database, lake=lake, verbose=bool(arguments.verbose))
     removed = dict(result.rows_removed)
     if arguments.json:
-        print(json.dumps({"rows_removed": removed}))
-    elif not removed:
+        lake_files = {} if lake is None else {"lake_files_removed": result.lake_files_removed}
+        print(json.dumps({"rows_removed": removed, **lake_files}))
+        return EXIT_OK
+    if lake is not None:
+        print(f"vacuum: {result.lake_files_removed:,} superseded Parquet files removed from the lake {lake}")
+    if not removed:
         print("vacuum: nothing to do, the database has not been built yet")
     else:
         counts = ", ".join(f"{rows:,} from {model}" for model, rows in removed.items())

@@ -72,6 +72,15 @@ def _add_database(parser: argparse.ArgumentParser) -> None:
     _add_output(parser)
 
 
+def _add_lake(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--lake", metavar="FOLDER|S3_URL", help=text)
+    parser.add_argument(
+        "--lake-endpoint-url",
+        metavar="URL",
+        help="S3-compatible endpoint of an s3:// lake (default: boto3's, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL)",
+    )
+
+
 _SIZE_OPTIONS = (
     ("--max-file-bytes", "max_file_bytes", "reject a file larger than this, uncompressed (stops gzip bombs)"),
     ("--max-record-bytes", "max_record_bytes", "reject a file with a longer record (quoted newlines included)"),
@@ -101,11 +110,13 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_load_options(parser: argparse.ArgumentParser) -> None:
     _add_database(parser)
+    _add_lake(parser, "write the raw layer as Parquet into this folder or s3://bucket/prefix/ instead of the "
+              "database (the marts stay in the database)")  # fmt: skip
     parser.add_argument(
-        "--lake",
-        metavar="FOLDER",
-        help="write the raw layer as Parquet into this local folder instead of the database (the marts stay in "
-        "the database)",
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="data sources loaded at once, each in its own process (needs --lake; default: 1)",
     )
     _add_source_options(parser)
     window = parser.add_argument_group("months")
@@ -155,6 +166,9 @@ def _add_load_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_READS_LAKE = "the lake the database's raw layer was loaded into (the same --lake as its runs)"
+
+
 class _Parser(argparse.ArgumentParser):
     """A usage error is one line that names the flag and points to --help, not the whole usage block."""
 
@@ -188,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="exit with status 3 when a file of the window is rejected (a gate for CI)",
     )
-    _add_database(commands.add_parser("status", help="files and their verdicts, rows per month, the last run"))
+    status = commands.add_parser("status", help="files and their verdicts, rows per month, the last run")
+    _add_database(status)
+    _add_lake(status, _READS_LAKE)
     validate = commands.add_parser("validate", help="check files before uploading them, with the ingestion rules")
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="CSV or CSV.GZ files")
     validate.add_argument("--month", metavar="YYYY-MM", help="billing month (default: the folder each file is in)")
@@ -199,14 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json", "junit"), default="text", help="output format (default: text)"
     )
     _add_output(validate, with_json=False)
-    _add_database(
-        commands.add_parser(
-            "vacuum", help="delete the rows superseded file versions left in the models (changes no mart)"
-        )
+    vacuum = commands.add_parser(
+        "vacuum", help="delete the rows and lake files superseded file versions left (changes no mart)"
     )
+    _add_database(vacuum)
+    _add_lake(vacuum, _READS_LAKE)
     report = commands.add_parser("report", help="write a self-contained HTML report of the last run")
     report.add_argument("--output", type=Path, default=Path("report.html"), help="HTML file (default: report.html)")
     _add_database(report)
+    _add_lake(report, _READS_LAKE)
     demo = commands.add_parser("demo", help="generate sample data for three months and run a full cycle")
     demo.add_argument(
         "--workdir", type=Path, default=Path("demo"), help="folder for the data and database (default: demo)"

@@ -21,7 +21,7 @@ from focus_ingest import state
 from focus_ingest.dbt_progress import DbtProgress
 from focus_ingest.dbt_project_files import project_files
 from focus_ingest.errors import ConfigError, FocusIngestError
-from focus_ingest.settings import DEFAULT_MEMORY_LIMIT, ENGINES
+from focus_ingest.settings import DEFAULT_MEMORY_LIMIT, ENGINES, Lake
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def run_dbt(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
     listeners: tuple[Callable[[Any], None], ...] = (),
-    lake: Path | None = None,
+    lake: Lake | None = None,
     engine: str = ENGINES[0],
 ) -> DbtResult:
     """One dbt command (`build ...`, `run-operation ...`) against `database`, DuckDB's memory bounded.
@@ -109,6 +109,8 @@ def run_dbt(
     the database. `engine` "spark" runs it on profiles.yml's `spark` target (spark_engine.py) instead.
     """
     from dbt.cli.main import dbtRunner, dbtRunnerResult  # heavy import, only for commands that run dbt
+
+    from focus_ingest.destinations import lake_access  # s3fs for DuckDB: only a build over an S3 lake uses it
 
     os.environ[DATABASE_VARIABLE] = str(database.resolve())
     os.environ[MEMORY_LIMIT_VARIABLE] = memory_limit
@@ -132,13 +134,14 @@ def run_dbt(
     if not quiet:
         logger.info("dbt %s: started; dbt's log is %s", command[0], log_path / "dbt.log")
     progress = DbtProgress(verbose=verbose, quiet=quiet)
-    try:
-        result = dbtRunner(callbacks=[progress, *listeners]).invoke(arguments)
-    except Exception as error:  # dbt raised instead of returning its result
-        result = dbtRunnerResult(success=False, exception=error)
-    finally:
-        _release_database()
-        progress.finish()
+    with lake_access(database, lake):
+        try:
+            result = dbtRunner(callbacks=[progress, *listeners]).invoke(arguments)
+        except Exception as error:  # dbt raised instead of returning its result
+            result = dbtRunnerResult(success=False, exception=error)
+        finally:
+            _release_database()
+            progress.finish()
     errors = tuple(spark_engine.short_spark_error(error) for error in progress.errors) if on_spark else progress.errors
     if result.exception is not None:
         first = errors[0] if errors else f"{type(result.exception).__name__}: {result.exception}"
@@ -157,7 +160,7 @@ def run_dbt_build(
     extra_args: tuple[str, ...] = (),
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
-    lake: Path | None = None,
+    lake: Lake | None = None,
     engine: str = ENGINES[0],
 ) -> bool:
     """`dbt build` against `database` (see `run_dbt`); True when every model and test passed."""
@@ -174,7 +177,7 @@ def run_dbt_build(
 
 
 def _publish_spark_results(
-    database: Path, work_dir: Path, quiet: bool, memory_limit: str, verbose: bool, lake: Path
+    database: Path, work_dir: Path, quiet: bool, memory_limit: str, verbose: bool, lake: Lake
 ) -> bool:
     """After a Spark build, give the database what the loader's readers expect of it: the raw views and the
     reference seeds (one `dbt seed` on DuckDB, whose on-run-start hook makes the views), and views over the
@@ -189,16 +192,16 @@ def _publish_spark_results(
     marts = sorted(path.stem for path in (project_dir() / "models" / "marts").glob("*.sql"))
     publish_lake_marts(database, lake, marts)
     if not quiet:
-        logger.info("the database reads the %d marts Spark wrote under %s", len(marts), lake / "marts")
+        logger.info("the database reads the %d marts Spark wrote under %s", len(marts), lake.join("marts"))
     return True
 
 
-def _lake_vars(lake: Path, project: Path) -> tuple[str, str]:
+def _lake_vars(lake: Lake, project: Path) -> tuple[str, str]:
     """`--vars` for register_raw_relations: the lake, and every raw table's typed columns (for the empty
     views of tables with no file yet) from the project's own lists, never from a live database."""
     from focus_ingest.destinations import raw_columns  # dlt's types: only for a build over a lake
 
-    return ("--vars", json.dumps({"lake": str(lake), "lake_raw_columns": raw_columns(project)}))
+    return ("--vars", json.dumps({"lake": lake.url, "lake_raw_columns": raw_columns(project)}))
 
 
 def _one_line(text: str) -> str:
@@ -218,7 +221,7 @@ def build_marts(
     force: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     verbose: bool = False,
-    lake: Path | None = None,
+    lake: Lake | None = None,
     engine: str = ENGINES[0],
 ) -> BuildResult:
     """`dbt build`, unless the last successful build already covers this data and this dbt project (built

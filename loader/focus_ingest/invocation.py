@@ -146,12 +146,16 @@ def resolve(arguments: argparse.Namespace) -> Invocation:
     lake = None
     if run.lake is not None:  # relative to the config file when it comes from there, like the database
         from_file = config is not None and _given(arguments, "lake") is None
-        lake = normalize_lake(run.lake, arguments.config.resolve().parent if from_file else Path.cwd())
+        relative_to = arguments.config.resolve().parent if from_file else Path.cwd()
+        lake = normalize_lake(run.lake, relative_to, run.lake_endpoint_url)
+    elif run.lake_endpoint_url is not None:
+        raise ConfigError("--lake-endpoint-url (or [run] lake_endpoint_url) needs an s3:// --lake.")
     settings = RunSettings(
         sources=sources,
         database=Path(database),
         lake=lake,
         engine=run.engine or ENGINES[0],
+        workers=_or(run.workers, 1),
         lookback_months=_or(run.lookback_months, DEFAULT_LOOKBACK_MONTHS),
         backfill_from=run.backfill_from,
         retry_rejected=bool(run.retry_rejected),

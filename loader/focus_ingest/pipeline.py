@@ -6,8 +6,8 @@ events (focus_source.py). The package counts once dlt has written its row in `ra
 does last. A run first finishes the package a killed run left (or aborts it, when it cannot be loaded),
 then learns what is known from the events of completed loads only (known_versions.py), so a version whose
 package never completed is simply read again. Rows that no longer count are removed afterwards by an
-optional clean-up (raw_cleanup.py) that no mart depends on; on a lake (`--lake`, destinations.py) there is
-no clean-up yet, and superseded Parquet files stay until a lake vacuum exists.
+optional clean-up (raw_cleanup.py) that no mart depends on; on a lake (`--lake`, destinations.py) the
+superseded Parquet files stay until `focus-ingest vacuum --lake` (vacuum.py).
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import dlt
+import duckdb
 import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.pipeline import LoadInfo
@@ -33,11 +35,19 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from focus_ingest import destinations, raw_cleanup, state
 from focus_ingest.dbt_build import project_dir
 from focus_ingest.discovery import BillingFile
-from focus_ingest.errors import FocusIngestError, SourceError, TransientFileError
+from focus_ingest.errors import SourceError, TransientFileError
 from focus_ingest.focus_catalog import text_column_hints
 from focus_ingest.focus_source import focus_files
-from focus_ingest.known_versions import KnownVersion, current_versions, latest_data_source
-from focus_ingest.planning import REPORTED_ITEMS, RunSummary, SourcePlan, new_run_id, plan_source, read_limits
+from focus_ingest.known_versions import KnownVersion, current_versions, has_event_log, latest_data_source
+from focus_ingest.planning import (
+    REPORTED_ITEMS,
+    RunSummary,
+    SourcePlan,
+    SourceReport,
+    new_run_id,
+    plan_source,
+    read_limits,
+)
 from focus_ingest.progress import FileProgress, plural
 from focus_ingest.raw_tables import RunFacts, VersionEvent
 from focus_ingest.reading import (
@@ -51,7 +61,7 @@ from focus_ingest.reading import (
     plain_csv,
     read_header,
 )
-from focus_ingest.settings import RunSettings
+from focus_ingest.settings import DataSource, Lake, RunSettings
 from focus_ingest.stores import Store, StoredObject
 
 logger = logging.getLogger(__name__)
@@ -123,7 +133,7 @@ class _Reader:
     def __init__(
         self,
         scratch: Path,
-        known: dict[str, dict[str, KnownVersion]],
+        known: dict[str, KnownVersion],
         run_id: str,
         options: ReadOptions,
         files_total: int,
@@ -288,7 +298,7 @@ class _Reader:
 
     def _loaded(self, plan: SourcePlan, prepared: _Prepared, rows: int) -> None:
         plan.report.rows_loaded += rows
-        logger.info("%s: %s", prepared.billing_file.item.key, plural(rows, "row"))
+        logger.info("%s:%s: %s", plan.source.name, prepared.billing_file.item.key, plural(rows, "row"))
         self._record(plan, prepared.billing_file, "loaded", row_count=rows, header=prepared.header)
 
     def _not_loaded(
@@ -302,13 +312,13 @@ class _Reader:
         item = billing_file.item
         report = plan.report
         if isinstance(error, UnreadableFile):
-            logger.warning("%s: rejected, unreadable: %s", item.key, error)
+            logger.warning("%s:%s: rejected, unreadable: %s", plan.source.name, item.key, error)
             report.files_unreadable += 1
             if len(report.unreadable) < REPORTED_ITEMS:
                 report.unreadable.append({"key": item.key, "reason": error.reason, "line": error.line})
             self._record(plan, billing_file, "rejected", error=error.reason, error_line=error.line, header=header)
         elif isinstance(error, TransientFileError):
-            logger.warning("%s: not read this run: %s", item.key, error)
+            logger.warning("%s:%s: not read this run: %s", plan.source.name, item.key, error)
             report.files_retry += 1
             if len(report.retry) < REPORTED_ITEMS:
                 report.retry.append({"key": item.key, "reason": str(error)})
@@ -345,7 +355,7 @@ class _Reader:
                 read_limits=read_limits(self.options),
             )
         )
-        previous = self.known[plan.source.name].get(item.key)
+        previous = self.known.get(item.key)
         if previous is None:
             plan.report.files_new += 1
         else:
@@ -407,7 +417,7 @@ def _configure_dlt() -> None:
 
 
 def pipeline_for(
-    data_source: str, database: Path, work_dir: Path, memory_limit: str, lake: Path | None = None
+    data_source: str, database: Path, work_dir: Path, memory_limit: str, lake: Lake | None = None
 ) -> dlt.Pipeline:
     """The data source's own dlt pipeline into the `raw` dataset: of the database, or of the lake."""
     _configure_dlt()
@@ -458,77 +468,140 @@ def work_dir_for(database: Path) -> Path:
     return database.resolve().parent / ".focus-ingest" / database.name
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What the loads of one run's data sources share; picklable, so that a worker process gets it whole."""
+
+    run_id: str
+    started_at: datetime
+    settings: RunSettings
+    options: ReadOptions
+    work_dir: Path
+
+    @property
+    def downloads(self) -> Path:
+        return self.work_dir / "downloads"
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """One data source's part of a run: its report, and whether it may have changed the data under the marts."""
+
+    report: SourceReport
+    changed: bool
+
+
 def run_load(settings: RunSettings, options: ReadOptions | None = None) -> RunSummary:
     """Run one import cycle for every data source and return what happened.
 
-    The caller holds `state.run_lock` (the CLI, for the load and the build that follows it).
+    The data sources load one after another, or `settings.workers` at a time in worker processes
+    (workers.py; a lake only). The caller holds `state.run_lock` (the CLI, for the load and the build that
+    follows it).
     """
     options = options or ReadOptions()
     started = time.monotonic()
     now = datetime.now(UTC)
-    run_id = new_run_id(now)
     database = settings.database
-    destinations.check_database_fits(database, settings.lake)
-    work_dir = work_dir_for(database)
-    downloads = work_dir / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    for leftover in downloads.iterdir():  # downloads of a killed run (this run holds the database's lock)
+    destinations.check_database_fits(database, settings.lake, bind=True)
+    run = RunContext(new_run_id(now), now, settings, options, work_dir_for(database))
+    run.downloads.mkdir(parents=True, exist_ok=True)
+    for leftover in run.downloads.iterdir():  # downloads of a killed run (this run holds the database's lock)
         leftover.unlink(missing_ok=True)
     target = database if settings.lake is None else f"the lake {settings.lake}"
-    logger.info("run %s: months from %s (as of %s) into %s", run_id, settings.first_month, settings.as_of, target)
-    limits = read_limits(options)
-    pipelines: dict[str, dlt.Pipeline] = {}
-    known: dict[str, dict[str, KnownVersion]] = {}
-    recorded: dict[str, tuple[str, str] | None] = {}
-    changed = False
-    for source in settings.sources:
-        pipelines[source.name] = pipeline_for(source.name, database, work_dir, options.memory_limit, settings.lake)
-        changed = _finish_pending(pipelines[source.name], source.name) or changed
-        slug, schema = source_slug(source.name), schema_name_of(source.name)
-        # closed before dlt opens the database
-        with destinations.raw_layer(database, settings.lake, slug, schema) as connection:
-            known[source.name] = current_versions(connection, source.name)
-            recorded[source.name] = latest_data_source(connection, source.name)
-    plans = [
-        plan_source(source, settings, known[source.name], downloads, limits, options.max_concurrent_fetches)
-        for source in settings.sources
-    ]
-    reader = _Reader(downloads, known, run_id, options, sum(len(plan.to_read) for plan in plans))
-    hints = text_column_hints(project_dir())
-    for plan in plans:
-        source = plan.source
-        if plan.report.failed or not (
-            plan.to_read or plan.deleted or recorded[source.name] != (source.location, source.profile)
-        ):
-            continue  # nothing to load: no package, so no new data version and no build
-        facts = _facts_of(plan, known[source.name], run_id, now, settings)
-        package = focus_files(schema_name_of(source.name), reader.batches(plan), hints, facts)
-        try:
-            pipelines[source.name].run(package, loader_file_format="parquet")
-        except PipelineStepFailed as error:
-            cause = _root_cause(error)
-            raise FocusIngestError(
-                f"The load of data source {source.name} failed at dlt's {error.step} step: "
-                f"{type(cause).__name__}: {cause}. Nothing of this data source's run counts: the next run "
-                "finishes its load or reads them again."
-            ) from error
-        changed = True
+    logger.info("run %s: months from %s (as of %s) into %s", run.run_id, settings.first_month, settings.as_of, target)
+    if settings.workers > 1 and len(settings.sources) > 1:
+        from focus_ingest.workers import load_in_workers  # the process machinery only where it is used
+
+        outcomes = load_in_workers(run)
+    else:
+        outcomes = [load_source(run, source) for source in settings.sources]
     summary = RunSummary(
-        run_id=run_id,
+        run_id=run.run_id,
         as_of=settings.as_of.isoformat(),
         first_month=settings.first_month,
         database=str(database),
-        sources=[plan.report for plan in plans],
-        changed=changed,
+        sources=[outcome.report for outcome in outcomes],
+        changed=any(outcome.changed for outcome in outcomes),
     )
     # Every run, not only one that loaded: a run killed after dlt's commit left its clean-up undone, and
-    # the check is two counts when there is nothing to remove. The lake's clean-up is not written yet: its
-    # rows stay (they do not count).
+    # the check is two counts when there is nothing to remove. The lake's files stay (they do not count)
+    # until `vacuum --lake`.
     if settings.lake is None:
         with state.connect(database) as connection:
             summary.rows_retracted = raw_cleanup.remove_rows_that_do_not_count(connection)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def load_source(run: RunContext, source: DataSource) -> SourceOutcome:
+    """One data source's import cycle with its own dlt pipeline: finish what a killed run left, plan by ETag,
+    load one package. A failure of the source (listing, clock, a dlt step) is its report's `failed`."""
+    settings = run.settings
+    pipeline = pipeline_for(source.name, settings.database, run.work_dir, run.options.memory_limit, settings.lake)
+    changed = _finish_pending(pipeline, source.name)
+    slug, schema = source_slug(source.name), schema_name_of(source.name)
+    # closed before dlt opens the database
+    with destinations.raw_layer(settings.database, settings.lake, slug, schema) as connection:
+        known = current_versions(connection, source.name)
+        recorded = latest_data_source(connection, source.name)
+        latest_load = _latest_completed_load(connection, settings.lake, schema)
+    limits = read_limits(run.options)
+    plan = plan_source(source, settings, known, run.downloads, limits, run.options.max_concurrent_fetches)
+    report = plan.report
+    if report.failed or not (plan.to_read or plan.deleted or recorded != (source.location, source.profile)):
+        return SourceOutcome(report, changed)  # nothing to load: no package, so no new data version
+    clock_error = _clock_behind(latest_load)
+    if clock_error is not None:
+        report.failed = clock_error
+        logger.error("data source %s: %s", source.name, clock_error)
+        return SourceOutcome(report, changed)
+    reader = _Reader(run.downloads, known, run.run_id, run.options, len(plan.to_read))
+    facts = _facts_of(plan, known, run.run_id, run.started_at, settings)
+    package = focus_files(schema, reader.batches(plan), text_column_hints(project_dir()), facts)
+    try:
+        pipeline.run(package, loader_file_format="parquet")
+    except PipelineStepFailed as error:
+        cause = _root_cause(error)
+        report.failed = (
+            f"its load failed at dlt's {error.step} step: {type(cause).__name__}: {cause}. Nothing of this data "
+            "source's run counts: the next run finishes its load or reads its files again."
+        )
+        logger.error("data source %s: %s", source.name, report.failed)
+        return SourceOutcome(report, changed)
+    return SourceOutcome(report, True)
+
+
+def _latest_completed_load(
+    connection: duckdb.DuckDBPyConnection, lake: Lake | None, schema_name: str
+) -> Decimal | None:
+    """The largest load id of the data source's completed loads (ids are times; exact as numbers)."""
+    if lake is not None:
+        load_ids = destinations.completed_load_ids(lake, schema_name)
+    elif has_event_log(connection):
+        rows = connection.execute(
+            f"select load_id from {state.RAW_SCHEMA}.{state.LOADS_TABLE} where status = 0 and schema_name = ?",
+            [schema_name],
+        ).fetchall()
+        load_ids = [row[0] for row in rows]
+    else:
+        load_ids = []
+    return max(map(Decimal, load_ids), default=None)
+
+
+def _clock_behind(latest_load: Decimal | None) -> str | None:
+    """Why this machine must not load the data source now, if its clock is behind the source's latest load.
+
+    dlt's load id is the loading machine's time, and the latest load id of a key decides its current version:
+    a load made by a clock that is behind would count as older than what it replaces (design risk 3)."""
+    now = Decimal(repr(time.time()))
+    if latest_load is None or now > latest_load:
+        return None
+    behind = datetime.fromtimestamp(float(latest_load), UTC)
+    return (
+        f"this machine's clock ({datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC) is behind the data source's latest "
+        f"completed load ({behind:%Y-%m-%d %H:%M:%S} UTC, load id {latest_load}): a load made now would count "
+        "as older than it. Set the clock right (NTP) and run again; nothing was loaded."
+    )
 
 
 def _facts_of(

@@ -31,11 +31,13 @@ from typing import Any
 import duckdb
 import jinja2
 
-from focus_ingest import state
+from focus_ingest.destinations import lake_database
 from focus_ingest.errors import FocusIngestError
 from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
+from focus_ingest.month_history import MissingFeed, month_history
 from focus_ingest.months import months_between
 from focus_ingest.progress import human_bytes
+from focus_ingest.settings import Lake
 from focus_ingest.state import LOADS_TABLE, RAW_SCHEMA
 
 logger = logging.getLogger(__name__)
@@ -164,6 +166,59 @@ class CurrencyCosts:
     chart: list[ChartSeries] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class VersionLine:
+    """One row of a restated month's versions table (marts.month_versions): a version in one currency."""
+
+    version_number: int
+    is_current: bool
+    run_id: str
+    versioned_at: datetime
+    file_count: int
+    charge_count: int
+    currency: str | None  # None: the version has no charges
+    billed: Decimal
+    effective: Decimal
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One of the largest changes of a restated month (marts.month_changes)."""
+
+    version_number: int
+    sub_account: str
+    service: str
+    currency: str
+    billed_before: Decimal
+    billed_after: Decimal
+    billed_change: Decimal
+    effective_change: Decimal
+    changed_files: str
+
+
+@dataclass
+class RestatedMonthHistory:
+    """A month with more than one version: its versions and its largest changes."""
+
+    data_source: str
+    billing_month: str
+    versions: list[VersionLine] = field(default_factory=list)
+    changes: list[ChangeLine] = field(default_factory=list)
+
+    @property
+    def version_labels(self) -> list[str]:
+        return [f"v{number}" for number in sorted({line.version_number for line in self.versions})]
+
+    def chart_series(self) -> dict[str, list[ChartSeries]]:
+        """Per currency, one series whose "months" are the versions: the month's total in each."""
+        series: dict[str, ChartSeries] = {}
+        for line in self.versions:
+            if line.currency is not None:
+                entry = series.setdefault(line.currency, ChartSeries(1, f"{self.billing_month} total", False, {}))
+                entry.by_month[f"v{line.version_number}"] = (line.billed, line.effective)
+        return {currency: [series[currency]] for currency in sorted(series)}
+
+
 @dataclass
 class ReportData:
     """Everything the page shows; empty parts mean "not there yet" and get an explanation on the page."""
@@ -178,6 +233,9 @@ class ReportData:
     failures: dict[tuple[str, str, str], list[RuleFailure]] = field(default_factory=dict)
     costs: list[CurrencyCosts] = field(default_factory=list)  # per sub-account
     service_costs: list[CurrencyCosts] = field(default_factory=list)
+    history_ready: bool = False  # the month history's marts are there (built by this version)
+    restated: list[RestatedMonthHistory] = field(default_factory=list)
+    missing_feeds: list[MissingFeed] = field(default_factory=list)
 
 
 # --- reading the database ---------------------------------------------------------------------------------
@@ -382,12 +440,51 @@ def _chart_series(connection: duckdb.DuckDBPyConnection, mart: str) -> dict[str,
     return charts
 
 
-def read_report_data(database: Path) -> ReportData:
-    """Everything the page shows, read from the database read-only."""
+LARGEST_CHANGES = 10  # per restated month
+
+
+def _restated_months(connection: duckdb.DuckDBPyConnection) -> list[RestatedMonthHistory]:
+    """Every month with more than one version: its versions, and its largest changes by billed cost."""
+    months: dict[tuple[str, str], RestatedMonthHistory] = {}
+    for data_source, month, *line in connection.execute(
+        """
+        select data_source_id, billing_month, version_number, is_current, run_id, versioned_at, file_count,
+               charge_count, billing_currency, billed_cost, effective_cost
+        from marts.month_versions
+        where (data_source_id, billing_month) in (
+            select (data_source_id, billing_month) from marts.month_versions where version_number > 1
+        )
+        order by data_source_id, billing_month, version_number, billing_currency
+        """
+    ).fetchall():
+        entry = months.setdefault((data_source, month), RestatedMonthHistory(data_source, month))
+        entry.versions.append(VersionLine(*line))
+    for data_source, month, *line in connection.execute(
+        f"""
+        select data_source_id, billing_month, version_number, sub_account_data_source_id, service_name,
+               billing_currency, billed_cost_before, billed_cost_after, billed_cost_change, effective_cost_change,
+               changed_files
+        from marts.month_changes
+        qualify row_number() over (
+            partition by data_source_id, billing_month
+            order by abs(billed_cost_change) desc, abs(effective_cost_change) desc, version_number desc,
+                     sub_account_data_source_id, service_name, billing_currency
+        ) <= {LARGEST_CHANGES}
+        order by data_source_id, billing_month, abs(billed_cost_change) desc, abs(effective_cost_change) desc,
+                 version_number desc, sub_account_data_source_id, service_name, billing_currency
+        """
+    ).fetchall():
+        if (data_source, month) in months:
+            months[(data_source, month)].changes.append(ChangeLine(*line))
+    return list(months.values())
+
+
+def read_report_data(database: Path, lake: Lake | None = None) -> ReportData:
+    """Everything the page shows, read from the database read-only (its raw views over `lake`, if any)."""
     if not database.exists():
         raise FocusIngestError(f"Database {database} does not exist: run `focus-ingest run` first.")
     data = ReportData(database=database, generated_at=datetime.now(UTC))
-    with state.connect(database, read_only=True) as connection:
+    with lake_database(database, lake) as connection:
         tables = _tables(connection)
         if not has_event_log(connection) or ("raw", "runs") not in tables:
             return data
@@ -412,6 +509,12 @@ def read_report_data(database: Path) -> ReportData:
             data.costs = _costs(connection, SUB_ACCOUNTS)
         if data.services_ready:
             data.service_costs = _costs(connection, SERVICES)
+        data.history_ready = data.marts_ready and all(
+            ("marts", name) in tables for name in ("month_versions", "month_changes", "missing_feeds")
+        )
+        if data.history_ready:
+            data.restated = _restated_months(connection)
+            data.missing_feeds = month_history(connection).missing
     return data
 
 
@@ -601,9 +704,9 @@ def render_report(data: ReportData) -> str:
     )
 
 
-def write_report(database: Path, output: Path) -> Path:
+def write_report(database: Path, output: Path, lake: Lake | None = None) -> Path:
     """Write the report of `database` to `output` (one self-contained HTML file); returns `output`."""
-    data = read_report_data(database)
+    data = read_report_data(database, lake)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_report(data), encoding="utf-8")
     logger.info("report written to %s", output)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from focus_ingest.dbt_build import BuildResult
+from focus_ingest.month_history import MonthHistory, missing_line, restated_line
 from focus_ingest.planning import RunSummary
 from focus_ingest.progress import human_bytes, plural
 from focus_ingest.verdicts import FileVerdict
@@ -23,6 +24,7 @@ class RunOutcome:
     summary: RunSummary
     build: BuildResult | None = None  # None for `load`
     rejected: list[FileVerdict] | None = None  # None when not known (`load`, or the build failed)
+    history: MonthHistory | None = None  # None when not known, as `rejected`
 
     @property
     def failures(self) -> list[str]:
@@ -49,6 +51,11 @@ class RunOutcome:
             document["build"] = {"state": self.build.state, "reason": self.build.reason}
         document["files_rejected"] = None if self.rejected is None else len(self.rejected)
         document["rejected"] = None if self.rejected is None else [verdict.as_dict() for verdict in self.rejected]
+        history = self.history
+        document["restated_months"] = (
+            None if history is None else [month.as_dict() for month in history.restated_by(self.summary.run_id)]
+        )
+        document["missing_feeds"] = None if history is None else [feed.as_dict() for feed in history.missing]
         return document
 
 
@@ -117,6 +124,9 @@ def render_outcome(outcome: RunOutcome) -> str:
         lines.append(_build_line(outcome.build))
     if outcome.rejected is not None:
         lines += _rejected_lines(outcome.rejected, outcome.summary.run_id)
+    if outcome.history is not None:
+        lines.append("  " + restated_line(outcome.history.restated_by(outcome.summary.run_id), "restated months"))
+        lines.append("  " + missing_line(outcome.history.missing))
     if outcome.failures:
         lines.append("result: FAILED (" + "; ".join(outcome.failures) + ")")
     elif outcome.rejected:

@@ -79,6 +79,39 @@ class DataSource:
 
 
 @dataclass(frozen=True)
+class Lake:
+    """Where `--lake` puts the raw layer as Parquet (destinations.py): a local folder or an S3 prefix.
+
+    `url` is normalized once (`normalize_lake`): an absolute folder, or `s3://bucket/prefix` without a
+    trailing slash, so that `join` gives the same form on both and a lake compares equal to itself
+    however it was written. `endpoint_url` is an S3-compatible store's (MinIO, Ceph, moto); without it
+    boto3's own chooses (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS's). The lake's credentials are the
+    default AWS chain, never a data source's `--role-arn`: that role may read a producer's bucket only.
+    The interface other modules build on is `url`, `endpoint_url`, `is_s3`, `bucket` and `join`; code that
+    needs a local folder (Spark's session reads the lake itself) refuses `is_s3` and uses `Path(url)`.
+    """
+
+    url: str
+    endpoint_url: str | None = None
+
+    @property
+    def is_s3(self) -> bool:
+        return self.url.startswith("s3://")
+
+    @property
+    def bucket(self) -> str:
+        """The bucket of an S3 lake ("" for a folder)."""
+        return self.url[len("s3://") :].split("/", 1)[0] if self.is_s3 else ""
+
+    def join(self, *parts: str) -> str:
+        """A file or folder inside the lake, as a URL (s3) or a path: `join("raw", "_dlt_loads")`."""
+        return "/".join((self.url, *parts))
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
 class RunSettings:
     """What one run does: the sources, the window of months and where the results go."""
 
@@ -88,7 +121,8 @@ class RunSettings:
     backfill_from: str | None = None
     as_of: date = field(default_factory=lambda: datetime.now(UTC).date())
     retry_rejected: bool = False  # read rejected versions again although their ETag is unchanged
-    lake: Path | None = None  # the raw layer as Parquet in this folder (destinations.py); None: in the database
+    lake: Lake | None = None  # the raw layer as Parquet there (destinations.py); None: in the database
+    workers: int = 1  # data sources loaded at once, each in its own process (workers.py); needs a lake
     engine: str = ENGINES[0]  # what builds the dbt project (ENGINES)
 
     def __post_init__(self) -> None:
@@ -109,6 +143,18 @@ class RunSettings:
             raise ConfigError(
                 "--engine spark needs --lake FOLDER (or [run] lake): Spark reads the raw layer from the lake's "
                 "Parquet files and writes the marts there."
+            )
+        if self.engine == "spark" and self.lake is not None and self.lake.is_s3:
+            raise ConfigError(
+                f"--engine spark needs a local --lake folder, not {self.lake.url}: pip's pyspark has no S3 "
+                "connector (hadoop-aws). Use --engine duckdb with an S3 lake, or a local lake with Spark."
+            )
+        if self.workers < 1:
+            raise ConfigError("--workers must be 1 or more.")
+        if self.workers > 1 and self.lake is None:
+            raise ConfigError(
+                f"--workers {self.workers} needs --lake: the database file has one writer, so without a lake the "
+                "data sources load one after another (drop --workers, or give --lake FOLDER)."
             )
         if self.lookback_months < 0:
             raise ConfigError("--lookback-months must be 0 or more.")
@@ -152,17 +198,25 @@ def normalize_location(location: str, relative_to: Path) -> str:
     return str(path if path.is_absolute() else (relative_to / path).resolve())
 
 
-def normalize_lake(location: str, relative_to: Path) -> Path:
-    """`--lake`: an absolute local folder. `s3://` is refused until it is tested against an S3 endpoint."""
-    if _URL_SCHEME.match(location) or location.lower().startswith("s3:"):
-        raise ConfigError(
-            f"--lake {location!r}: only a local folder is supported for now (s3:// and other URLs are not yet)."
-        )
+def normalize_lake(location: str, relative_to: Path, endpoint_url: str | None = None) -> Lake:
+    """`--lake`: `s3://bucket/prefix/` (the scheme in any case) or a local folder, made absolute."""
+    scheme = _URL_SCHEME.match(location)
+    if not scheme and location.lower().startswith("s3:"):
+        raise ConfigError(f"--lake {location!r} is not an S3 URL: write s3://bucket/prefix/.")
+    if scheme and scheme[1].lower() == "s3":
+        lake = Lake("s3://" + location[len(scheme[0]) :].rstrip("/"), endpoint_url)
+        if not lake.bucket:
+            raise ConfigError(f"--lake {location!r} names no bucket: write s3://bucket/prefix/.")
+        return lake
+    if scheme:
+        raise ConfigError(f"--lake {location!r}: a lake is an s3:// URL or a local folder, not {scheme[1]}://.")
+    if endpoint_url is not None:
+        raise ConfigError(f"--lake-endpoint-url is for an s3:// lake; {location!r} is a local folder.")
     path = Path(location).expanduser()
     path = path if path.is_absolute() else (relative_to / path).resolve()
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--lake {location!r}: {path} is a file; give a folder (it is created when missing).")
-    return path
+    return Lake(str(path))
 
 
 def default_source_name(location: str) -> str:

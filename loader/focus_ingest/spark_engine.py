@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from focus_ingest.errors import ConfigError
+from focus_ingest.settings import Lake
 from focus_ingest.state import connect
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def _empty_mart(connection: duckdb.DuckDBPyConnection, mart: str) -> None:
         connection.unregister("empty_mart")
 
 
-def publish_lake_marts(database: Path, lake: Path, marts: Iterable[str]) -> None:
+def publish_lake_marts(database: Path, lake: Lake, marts: Iterable[str]) -> None:
     """Make `marts.<model>` in the database a view over the Parquet Spark wrote under `<lake>/marts/`.
 
     Views, not copies: the files are the marts, and a view reads what the last build left. A table made
@@ -135,7 +136,7 @@ def publish_lake_marts(database: Path, lake: Path, marts: Iterable[str]) -> None
             if existing is not None:
                 kind = "view" if existing[0] == "VIEW" else "table"
                 connection.execute(f"drop {kind} {MARTS_SCHEMA}.{mart}")
-            relation = _mart_relation(lake / MARTS_FOLDER / mart)
+            relation = _mart_relation(Path(lake.url) / MARTS_FOLDER / mart)  # local: Spark on s3 is refused
             if relation is None:
                 _empty_mart(connection, mart)
             else:

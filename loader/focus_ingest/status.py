@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from focus_ingest import state
+from focus_ingest.destinations import check_database_fits, lake_database
 from focus_ingest.known_versions import FILE_STATUSES_SQL, has_event_log
+from focus_ingest.month_history import MissingFeed, RestatedMonth, missing_line, month_history, restated_line
+from focus_ingest.settings import Lake
 from focus_ingest.verdicts import NOT_VALIDATED, current_verdicts
 
 VERDICTS = ("accepted", "rejected", "unreadable", NOT_VALIDATED)
@@ -37,18 +40,29 @@ class Status(TypedDict):
     months: list[MonthFiles]
     verdicts: dict[str, int]
     files: list[dict[str, Any]]  # `FileVerdict.as_dict()`
+    restated_months: list[dict[str, Any]]  # `RestatedMonth.as_dict()`: every month with a version after its first
+    missing_feeds: list[dict[str, Any]]  # `MissingFeed.as_dict()`
 
 
 def _when(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def status_of(database: Path) -> Status:
+def status_of(database: Path, lake: Lake | None = None) -> Status:
     """The file versions per month and status, every current file with its verdict, and the last run
-    that loaded something."""
-    with state.run_lock(database, shared=True), state.connect(database, read_only=True) as connection:
+    that loaded something. A database whose raw layer is in a lake is read only with that `lake`."""
+    with state.run_lock(database, shared=True):
+        check_database_fits(database, lake)
+        return _status_of(database, lake)
+
+
+def _status_of(database: Path, lake: Lake | None) -> Status:
+    with lake_database(database, lake) as connection:
         if not has_event_log(connection):
-            return {"database": str(database), "last_run": None, "months": [], "verdicts": {}, "files": []}
+            return {
+                "database": str(database), "last_run": None, "months": [], "verdicts": {}, "files": [],
+                "restated_months": [], "missing_feeds": [],
+            }  # fmt: skip
         months = connection.execute(
             f"""
             select data_source, billing_month, status, count(*) as files, coalesce(sum(row_count), 0) as rows
@@ -65,6 +79,7 @@ def status_of(database: Path) -> Status:
             """
         ).fetchone()
         files = current_verdicts(connection)
+        history = month_history(connection)
     return {
         "database": str(database),
         "last_run": None
@@ -75,6 +90,8 @@ def status_of(database: Path) -> Status:
         ],
         "verdicts": {verdict: count for verdict, count in Counter(file.verdict for file in files).items()},
         "files": [file.as_dict() for file in files],
+        "restated_months": [month.as_dict() for month in history.restated],
+        "missing_feeds": [feed.as_dict() for feed in history.missing],
     }
 
 
@@ -101,4 +118,6 @@ def render_status(status: Status) -> str:
         )
     counts = status["verdicts"]
     lines.append("files: " + ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in VERDICTS))
+    lines.append(restated_line([RestatedMonth(**month) for month in status["restated_months"]], "restated months"))
+    lines.append(missing_line([MissingFeed(**feed) for feed in status["missing_feeds"]]))
     return "\n".join(lines)

@@ -3,6 +3,11 @@
 `python kill_runner.py POINT N <focus-ingest arguments>`. The one place the crash tests inject faults:
 each point wraps one function of the loader, dlt or dbt's progress callback, so a kill lands at the same
 step on every machine, however fast (issue 15: kill tests must not depend on sleep timing).
+`hang:POINT` stops there for good instead, until a signal ends the process (the interrupt tests).
+
+With `--workers`, the points are installed in every worker process too (each counts its own calls): the
+workers are forked from a fork server that imports this module when `FORKSERVER_PRELOAD` names it, and
+finds the point in `POINT_VARIABLE`.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,10 +24,23 @@ from dlt.destinations.impl.filesystem.filesystem import FilesystemClient
 from dlt.destinations.job_client_impl import SqlJobClientBase
 from dlt.pipeline.pipeline import Pipeline
 
-from focus_ingest import cli, dbt_progress, pipeline
+from focus_ingest import cli, dbt_progress, pipeline, workers
+
+POINT_VARIABLE = "FOCUS_INGEST_KILL_POINT"  # "POINT N", for the worker processes
 
 
-def _killed_on(nth: int, before: bool, when: Callable[..., bool]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _kill() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _hang() -> None:
+    while True:
+        time.sleep(60)
+
+
+def _killed_on(
+    nth: int, before: bool, when: Callable[..., bool], stop: Callable[[], None]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     calls = 0
 
     def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,10 +50,10 @@ def _killed_on(nth: int, before: bool, when: Callable[..., bool]) -> Callable[[C
                 return function(*args, **kwargs)
             calls += 1
             if before and calls == nth:
-                os.kill(os.getpid(), signal.SIGKILL)
+                stop()
             result = function(*args, **kwargs)
             if not before and calls == nth:
-                os.kill(os.getpid(), signal.SIGKILL)
+                stop()
             return result
 
         return wrapper
@@ -65,12 +84,23 @@ POINTS: dict[str, tuple[Any, str, bool, Callable[..., bool]]] = {
 }
 
 
+def _install(point: str, nth: int) -> None:
+    name = point.removeprefix("hang:")
+    owner, attribute, before, when = POINTS[name]
+    stop = _kill if name == point else _hang
+    setattr(owner, attribute, _killed_on(nth, before, when, stop)(getattr(owner, attribute)))
+
+
 def main() -> int:
     point, nth, *arguments = sys.argv[1:]
-    owner, attribute, before, when = POINTS[point]
-    setattr(owner, attribute, _killed_on(int(nth), before, when)(getattr(owner, attribute)))
+    _install(point, int(nth))
+    os.environ[POINT_VARIABLE] = f"{point} {nth}"
+    workers.FORKSERVER_PRELOAD = (*workers.FORKSERVER_PRELOAD, "kill_runner")
     return cli.main(arguments)
 
 
 if __name__ == "__main__":
     sys.exit(main())
+elif POINT_VARIABLE in os.environ:  # imported by the workers' fork server
+    _point, _nth = os.environ[POINT_VARIABLE].split()
+    _install(_point, int(_nth))

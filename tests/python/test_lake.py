@@ -144,7 +144,7 @@ def test_a_kill_before_the_lake_commit_then_a_run_loses_and_doubles_nothing(tmp_
 @pytest.mark.parametrize(
     ("lake", "message"),
     [
-        ("s3://bucket/lake/", "only a local folder is supported for now"),
+        ("ftp://host/lake/", "a lake is an s3:// URL or a local folder"),
         ("file.txt", "is a file; give a folder"),
     ],
 )

@@ -548,6 +548,45 @@ def test_second_run_after_the_fixes(cycles: Cycles, tmp_path: Path) -> None:
     assert not page.find("p", class_="notice")
 
 
+def test_changes_show_every_restated_month_exactly(cycles: Cycles, tmp_path: Path) -> None:
+    """The second run removed and rewrote files of March: its versions and largest changes are on the page,
+    with the marts' exact amounts; the first run restated nothing."""
+    _, first_page = read_page(write_report(cycles.first, tmp_path / "first.html"))
+    assert "No month was restated" in first_page.one("section", id="changes").text
+    _, page = read_page(write_report(cycles.second, tmp_path / "second.html"))
+    versions = query(
+        cycles.second,
+        """select data_source_id, billing_month, version_number, billed_cost from marts.month_versions
+        where (data_source_id, billing_month) in (
+            select (data_source_id, billing_month) from marts.month_versions where version_number > 1)
+        order by all""",
+    )
+    assert versions, "the second run restates a month"
+    blocks = page.find("div", class_="restated")
+    assert {(block.attrs["data-source"], block.attrs["data-month"]) for block in blocks} == {
+        (source, month) for source, month, *_ in versions
+    }
+    version_cells = {
+        element.attrs["data-value"]
+        for element in page.find("td", class_="num")
+        if element.attrs.get("data-value") is not None
+    }
+    assert {str(billed) for *_, billed in versions} <= version_cells
+    largest = query(
+        cycles.second,
+        "select billed_cost_change from marts.month_changes order by abs(billed_cost_change) desc limit 10",
+    )
+    assert {str(change) for (change,) in largest} <= version_cells
+    assert len(page.find("table", class_="changes")) == len(blocks)
+    (changes_shown,) = query(
+        cycles.second,
+        "select coalesce(sum(least(changes, 10)), 0) from (select count(*) as changes from marts.month_changes "
+        "group by data_source_id, billing_month)",
+    )[0]
+    version_rows = [row for row in page.find("tr") if row.attrs.get("data-version") is not None]
+    assert len(version_rows) == len(versions) + changes_shown
+
+
 def test_database_built_before_the_service_mart_shows_the_rest(cycles: Cycles, tmp_path: Path) -> None:
     """A database an earlier version built has no marts.report_costs_by_service until its next build."""
     database = tmp_path / "older.duckdb"
@@ -646,9 +685,10 @@ def test_report_renders_in_headless_chromium(
             page.goto(first_report.as_uri(), wait_until="load")
 
             assert page.title() == "focus-ingest report"
-            for heading in ("Monthly cost per data source and sub-account", "Costs by service", "Rejected files",
-                            "Months"):
-                assert page.get_by_role("heading", name=heading).is_visible()
+            for heading in ("Monthly cost per data source and sub-account", "Costs by service", "Changes",
+                            "Rejected files", "Months"):
+                # exact: Playwright matches a substring by default ("Months" would match any "... months")
+                assert page.get_by_role("heading", name=heading, exact=True).is_visible()
             bars = page.eval_on_selector_all(
                 "svg.chart",
                 """charts => charts.map(chart => {
@@ -761,3 +801,28 @@ def test_no_horizontal_clipping_at_1400_px(first_report: Path, tmp_path: Path) -
     assert overflowing == []
     assert png_size(screenshot)[0] == 1400
     print(f"screenshot of the report at 1400 px: {screenshot}")
+
+
+def test_restated_month_shows_without_clipping_at_1400_px(cycles: Cycles, tmp_path: Path) -> None:
+    """The second run restated March: its version charts, versions table and largest changes fit the page."""
+    report = write_report(cycles.second, tmp_path / "report.html")
+    screenshot = tmp_path / "changes-1400.png"
+    overflowing: list[dict] = []
+
+    def check(page: BrowserPage) -> None:
+        assert page.get_by_role("heading", name="Restatements", exact=True).is_visible()
+        assert page.locator("div.restated svg.chart rect.bar").count() > 0
+        overflowing.extend(
+            page.evaluate(
+                """() => [...document.querySelectorAll('#changes, #changes .scroll, #changes table')]
+                    .filter(element => element.scrollWidth > element.clientWidth)
+                    .map(element => ({tag: element.tagName, class: element.className,
+                                      scroll: element.scrollWidth, client: element.clientWidth}))"""
+            )
+        )
+        page.locator("#changes").screenshot(path=str(screenshot))
+
+    console, dialogs, requests = open_in_chromium(report, 1400, check)
+    assert overflowing == [] and console == [] and dialogs == []
+    assert requests == [report.as_uri()]
+    print(f"screenshot of the Changes section at 1400 px: {screenshot}")

@@ -33,6 +33,7 @@ from focus_ingest import spark_engine
 from focus_ingest.dbt_build import project_dir
 from focus_ingest.pipeline import work_dir_for
 from focus_ingest.sample_data import write_demo_tree
+from focus_ingest.settings import Lake
 
 AS_OF = "2025-03-15"
 WINDOW = ("--as-of", AS_OF, "--lookback-months", "1")  # two months: 2025-02 and 2025-03 (its rejected file)
@@ -63,6 +64,11 @@ def _refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, *arguments: str
 def test_spark_without_a_lake_is_refused_in_one_line(capsys, tmp_path):
     err = _refused(capsys, tmp_path, "--engine", "spark")
     assert "--engine spark needs --lake FOLDER" in err
+
+
+def test_spark_on_an_s3_lake_is_refused_in_one_line(capsys, tmp_path):
+    err = _refused(capsys, tmp_path, "--engine", "spark", "--lake", "s3://focus-lake/raw-layer/")
+    assert "--engine spark needs a local --lake folder, not s3://focus-lake/raw-layer" in err
 
 
 def test_spark_without_java_is_refused_in_one_line(capsys, tmp_path, monkeypatch):
@@ -159,9 +165,10 @@ def _expected_partitions(database: Path) -> set[str]:
     return {f"x_DataSourceId={source}/x_BillingMonth={month}" for source, month in rows}
 
 
-def _status(database: Path) -> dict[str, Any]:
+def _status(database: Path, lake: Path) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "focus_ingest.cli", "status", "--json", "--database", str(database)],
+        [sys.executable, "-m", "focus_ingest.cli", "status", "--json", "--database", str(database),
+         "--lake", str(lake)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -173,11 +180,11 @@ def _status(database: Path) -> dict[str, Any]:
     }
 
 
-def _assert_equal_marts(spark: Path, spark_lake: Path, duck: Path) -> None:
+def _assert_equal_marts(spark: Path, spark_lake: Path, duck: Path, duck_lake: Path) -> None:
     for mart in MARTS:
         assert _mart(spark, mart) == _mart(duck, mart), mart
     assert _partition_folders(spark_lake) == _expected_partitions(duck)
-    assert _status(spark) == _status(duck)
+    assert _status(spark, spark_lake) == _status(duck, duck_lake)
 
 
 @pytest.mark.slow
@@ -193,7 +200,7 @@ def test_spark_builds_the_marts_of_duckdb_also_after_a_changed_and_a_deleted_fil
     charges = query(duck, "select count(*), count(distinct x_SubAccountDataSourceId) from marts.focus_charges")[0]
     assert charges[0] > 0 and charges[1] > 1  # sub-accounts: the comparison compares something
     assert sorted(path.name for path in (spark_lake / "marts").iterdir()) == list(MARTS)
-    _assert_equal_marts(spark, spark_lake, duck)
+    _assert_equal_marts(spark, spark_lake, duck, duck_lake)
     before = _mart(duck, "costs_monthly")
 
     changed = source / "2025-02" / "focus-2025-02-1.csv"
@@ -206,7 +213,7 @@ def test_spark_builds_the_marts_of_duckdb_also_after_a_changed_and_a_deleted_fil
     assert (again["sources"][0]["files_changed"], again["sources"][0]["files_deleted"]) == (1, 1)
     assert again["build"]["state"] == "built"
     assert _mart(duck, "costs_monthly") != before
-    _assert_equal_marts(spark, spark_lake, duck)
+    _assert_equal_marts(spark, spark_lake, duck, duck_lake)
 
 
 def _kill_when_built(command: list[str], log: Path, share: float) -> tuple[int, int]:
@@ -244,7 +251,7 @@ def test_a_spark_build_killed_part_way_then_a_run_gives_the_marts_of_duckdb(tmp_
     assert nodes > 100 and 2 / 3 * nodes <= killed_at < nodes  # part-way through the build, not its hook
     after = _run(spark, spark_lake, source, "--engine", "spark")
     assert after["build"]["state"] == "built"  # the killed build left no record that it was done
-    _assert_equal_marts(spark, spark_lake, duck)
+    _assert_equal_marts(spark, spark_lake, duck, duck_lake)
 
 
 @pytest.mark.slow
@@ -266,7 +273,7 @@ def test_a_mart_spark_wrote_no_file_for_is_an_empty_table_typed_like_spark_s_unt
         f"location '{lake}/marts/focus_charges'"
     )
 
-    spark_engine.publish_lake_marts(database, lake, ["focus_charges"])
+    spark_engine.publish_lake_marts(database, Lake(str(lake)), ["focus_charges"])
 
     assert query(database, "select count(*) from marts.focus_charges") == [(0,)]
     assert query(
@@ -285,7 +292,7 @@ def test_a_mart_spark_wrote_no_file_for_is_an_empty_table_typed_like_spark_s_unt
         "insert into marts.focus_charges values "
         "(1.000000000000000001, timestamp'2025-02-01 00:00:00', 'aws', '2025-02')"
     )
-    spark_engine.publish_lake_marts(database, lake, ["focus_charges"])
+    spark_engine.publish_lake_marts(database, Lake(str(lake)), ["focus_charges"])
 
     # by name: the view reads the partition columns from the folder names, in its own order
     columns = "BilledCost, ChargePeriodStart, x_DataSourceId, x_BillingMonth"

@@ -6,7 +6,8 @@ status of every file version follows from the event log by the rule the test der
 (loader_helpers.file_statuses): the files there now are current (loaded, or rejected when unreadable),
 keys gone are deleted, and the loader's own SQL rule (known_versions) agrees. At the end of each sequence
 a dbt build gives marts equal to a model the test keeps on its own (which files are accepted, how many
-charges and how much money each holds), and dbt's int_focus__file_statuses equals the derived statuses.
+charges and how much money each holds), the month history's current version of each month equals the
+model's month, and dbt's int_focus__file_statuses equals the derived statuses.
 """
 
 from __future__ import annotations
@@ -207,6 +208,20 @@ class IngestionMachine(RuleBasedStateMachine):
             if e.accepted and e.rows:
                 expected_months[e.month] = expected_months.get(e.month, Decimal(0)) + e.amount * e.rows
         assert by_month == expected_months
+        # The month history's current version of each month is the model's month: its accepted files and money.
+        current_versions = _query(
+            self.database,
+            "select billing_month, file_count, billing_currency, billed_cost from marts.month_versions "
+            "where is_current",
+        )
+        assert {month: files for month, files, _, _ in current_versions if files} == {
+            month: count
+            for month in MONTHS
+            if (count := sum(1 for e in self.model.values() if e.month == month and e.accepted))
+        }
+        assert {month: billed for month, _, currency, billed in current_versions if currency is not None} == (
+            expected_months
+        )
 
 
 IngestionMachine.TestCase.settings = settings(
