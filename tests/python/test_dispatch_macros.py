@@ -632,6 +632,6 @@ def test_every_dispatched_macro_is_exercised() -> None:
     }
     not_in_the_project = {"focus_incremental_config", "vacuum_superseded", "delete_superseded_validations"}
     # the on-run-start hook of every build, so its Spark branch runs in every Spark build here (it does
-    # nothing without var('lake'), and refuses a lake on Spark: not written yet); test_lake.py covers DuckDB's
+    # nothing without var('lake')); over a lake test_spark_parity.py runs the Spark branch, test_lake.py DuckDB's
     hooks = {"register_raw_relations"}
     assert dispatched - not_in_the_project - hooks - set(MODELS) == set()
