@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dlt.common.schema.typing import TColumnSchema
+if TYPE_CHECKING:  # dlt is imported by the loader only: a cached validate reads this module without it
+    from dlt.common.schema.typing import TColumnSchema
 
 COLUMNS_SEED = "focus_columns.csv"
 ALIASES_SEED = "focus_column_aliases.csv"
@@ -41,4 +43,4 @@ def focus_header_names(project: Path) -> list[str]:
 def text_column_hints(project: Path) -> dict[str, TColumnSchema]:
     """dlt column hints that declare every FOCUS column as nullable text: dlt creates them on a load even
     when no file carries them, and adds them to a table made by an earlier version (schema evolution)."""
-    return {key: TColumnSchema(name=key, data_type="text", nullable=True) for key in focus_column_keys(project)}
+    return {key: {"name": key, "data_type": "text", "nullable": True} for key in focus_column_keys(project)}
