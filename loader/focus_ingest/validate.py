@@ -2,7 +2,8 @@
 
 There is one implementation of the rules: the dbt project. This command lays the files out as month
 folders in a private scratch directory, reads them with the loader's own reading and planning code into
-the raw tables of a copy of the cached template database, runs on it the SQL dbt compiled for the models
+the raw tables of a copy of the cached template database (the rows with only the files' own columns, under
+a view in raw.focus_rows' shape), runs on it the SQL dbt compiled for the models
 that produce `file_validation` and `validation_errors` (loader/focus_ingest/compiled_validation.py), and reports what
 they say, in words, JSON or JUnit XML. It needs no database, lake or lock, so several can run at once.
 
