@@ -11,7 +11,8 @@ dlt nor dbt (about 1 s of every call); they are imported only to build an entry.
 
 Two things make that SQL valid for any file. The raw layer has every FOCUS column and alias the project
 knows (loader/focus_ingest/focus_catalog.py, as on any load), so a file without one has nulls there, as in a shared raw
-layer; the template file's header carries them all as well. And the template database has no table
+layer; the template file's header carries them all as well. (A validate call shows it as a view: the files'
+own columns and typed nulls for the others, validate.py `_rows_view`.) And the template database has no table
 model relations, so incremental models compiled as first builds (their pre-hooks only act on an existing
 relation).
 """

@@ -2,7 +2,8 @@
 
 There is one implementation of the rules: the dbt project. This command lays the files out as month
 folders in a private scratch directory, reads them with the loader's own reading and planning code into
-the raw tables of a copy of the cached template database, runs on it the SQL dbt compiled for the models
+the raw tables of a copy of the cached template database (the rows with only the files' own columns, under
+a view in raw.focus_rows' shape), runs on it the SQL dbt compiled for the models
 that produce `file_validation` and `validation_errors` (loader/focus_ingest/compiled_validation.py), and reports what
 they say, in words, JSON or JUnit XML. It needs no database, lake or lock, so several can run at once.
 
@@ -42,6 +43,8 @@ from focus_ingest.settings import MONTH_PATTERN, DataSource, RunSettings
 from focus_ingest.stores import Store
 
 SOURCE_NAME = "validate"
+ROWS = f"{state.RAW_SCHEMA}.{state.ROWS_TABLE}"
+READ_TABLE = f"{state.RAW_SCHEMA}.focus_rows_read"  # the files' rows, lineage and header columns only
 
 
 @dataclass
@@ -182,19 +185,42 @@ def run_settings(root: Path, originals: dict[str, Path], database: Path, profile
     )  # fmt: skip
 
 
-def _add_columns(connection: duckdb.DuckDBPyConnection, present: set[str], names: list[str]) -> None:
-    """Header columns raw.focus_rows lacks become text columns, as dlt adds them on a load."""
+def _add_columns(connection: duckdb.DuckDBPyConnection, present: list[str], names: list[str]) -> None:
+    """Header columns the read table lacks become text columns, in header order, as dlt adds them on a load."""
     for key in (column_key(name) for name in names):
         if key not in present:
-            connection.execute(f'alter table {state.RAW_SCHEMA}.{state.ROWS_TABLE} add column "{key}" varchar')
-            present.add(key)
+            connection.execute(f'alter table {READ_TABLE} add column "{key}" varchar')
+            present.append(key)
+
+
+def _narrow_raw_rows(connection: duckdb.DuckDBPyConnection, focus_keys: set[str]) -> list[tuple[str, str]]:
+    """Create the read table with raw.focus_rows' lineage columns only; raw.focus_rows' columns and types.
+
+    The template's raw.focus_rows has every FOCUS column and alias, and a file carries a few dozen of them:
+    writing a million rows of nulls into the others was most of the insert's cost (BENCHMARKS.md).
+    """
+    columns = connection.execute(f"select name, type from pragma_table_info('{ROWS}')").fetchall()
+    lineage = ", ".join(f'"{name}" {kind}' for name, kind in columns if name not in focus_keys)
+    connection.execute(f"create table {READ_TABLE} ({lineage})")
+    return [(str(name), str(kind)) for name, kind in columns]
+
+
+def _rows_view(connection: duckdb.DuckDBPyConnection, columns: list[tuple[str, str]], read: list[str]) -> None:
+    """raw.focus_rows becomes a view of the read table in its own shape: its columns in order, typed nulls for
+    the ones no file carried, then the files' other header columns, so that dbt's compiled SQL reads it as
+    it reads the table a load writes."""
+    known = {name for name, _ in columns}
+    selected = [f'"{name}"' if name in read else f'cast(null as {kind}) as "{name}"' for name, kind in columns]
+    selected += [f'"{name}"' for name in read if name not in known]
+    connection.execute(f"drop table {ROWS}")
+    connection.execute(f"create view {ROWS} as select {', '.join(selected)} from {READ_TABLE}")
 
 
 def _read_file(
     connection: duckdb.DuckDBPyConnection, store: Store, billing_file: BillingFile, lineage: Lineage,
-    present: set[str], scratch: Path,
+    present: list[str], scratch: Path,
 ) -> raw_tables.VersionEvent:  # fmt: skip
-    """One file into raw.focus_rows with the loader's reading code; its event (loaded or rejected)."""
+    """One file into the read table with the loader's reading code; its event (loaded or rejected)."""
     item = billing_file.item
     options = ReadOptions()
     header: list[str] | None = None
@@ -206,8 +232,7 @@ def _read_file(
         ):
             header = read_header(path)
             _add_columns(connection, present, header)
-            table = f"{state.RAW_SCHEMA}.{state.ROWS_TABLE}"
-            outcome["row_count"] = insert_rows(connection, table, path, header, lineage, options)
+            outcome["row_count"] = insert_rows(connection, READ_TABLE, path, header, lineage, options)
     except UnreadableFile as error:
         outcome = {"event": "rejected", "row_count": None, "error": error.reason, "error_line": error.line}
     except TransientFileError as error:
@@ -220,30 +245,32 @@ def _read_file(
     )  # fmt: skip
 
 
-def _load_raw(connection: duckdb.DuckDBPyConnection, settings: RunSettings, scratch: Path) -> None:
+def _load_raw(
+    connection: duckdb.DuckDBPyConnection, settings: RunSettings, scratch: Path, focus_keys: set[str]
+) -> None:
     """Read the files into the raw layer with the loader's listing, reading and event code, without dlt.
 
-    DuckDB scans each file straight into raw.focus_rows (`reading.insert_rows`, the shape `CsvReader.batches`
-    gives dlt; the rows take the load id as the column's default); the events, file columns and data source
-    are written by `raw_tables.insert_without_dlt`, with the same builders dlt gets its tables from.
+    DuckDB scans each file straight into the read table (`reading.insert_rows`, the shape `CsvReader.batches`
+    gives dlt; the rows take the load id as the column's default), which raw.focus_rows then becomes a view
+    of (`_rows_view`); the events, file columns and data source are written by `raw_tables.insert_without_dlt`,
+    with the same builders dlt gets its tables from.
     """
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     load_id = f"{now.timestamp():.6f}"
     (source,) = settings.sources
-    connection.execute(
-        f"alter table {state.RAW_SCHEMA}.{state.ROWS_TABLE} alter column _dlt_load_id set default '{load_id}'"
-    )
     plan = plan_source(source, settings, {}, scratch, read_limits(ReadOptions()))
     if plan.report.failed or plan.store is None:
         raise FocusIngestError(plan.report.failed or "the files could not be listed")
-    table = f"{state.RAW_SCHEMA}.{state.ROWS_TABLE}"
-    present = {name for (name,) in connection.execute(f"select name from pragma_table_info('{table}')").fetchall()}
+    columns = _narrow_raw_rows(connection, focus_keys)
+    connection.execute(f"alter table {READ_TABLE} alter column _dlt_load_id set default '{load_id}'")
+    present = [name for name, _ in columns if name not in focus_keys]
     records = [
         _read_file(connection, plan.store, billing_file, Lineage(source.name, billing_file.item.key,
                    billing_file.item.etag, billing_file.month, run_id), present, scratch)
         for billing_file in plan.to_read
     ]  # fmt: skip
+    _rows_view(connection, columns, present)
     facts = raw_tables.RunFacts(
         run_id=run_id, data_source=source.name, location=source.location, profile=source.profile,
         source_reached=True, started_at=now, as_of=settings.as_of, events=records, summary={},
@@ -263,7 +290,7 @@ def _validate_cached(paths: list[Path], month: str | None, profile: str) -> list
         with state.connect(database) as connection:
             connection.execute(f"set memory_limit = '{ReadOptions().memory_limit}'")
             connection.execute(f"set temp_directory = '{Path(scratch) / 'spill'}'")
-            _load_raw(connection, settings, Path(scratch))
+            _load_raw(connection, settings, Path(scratch), set(compiled.column_keys.values()))
             compiled.run(connection)
             return verdicts_of(connection, originals)
 

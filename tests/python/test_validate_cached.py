@@ -260,3 +260,25 @@ def test_small_and_large_inputs_give_the_same_verdicts_with_and_without_the_opti
     optimized = [verdict.as_dict() for verdict in validate_files(files, None, "any")]
 
     assert unoptimized == optimized
+
+
+def test_a_file_with_few_columns_gives_the_verdicts_and_samples_of_a_full_raw_layer(cache_dir, tmp_path):
+    """validate reads only the files' header columns and shows the others as typed nulls (a view over them):
+    a three-column file beside a wide one gives what the loader's full-width raw.focus_rows gives under dbt."""
+    narrow = "BillingCurrency,ChargePeriodStart,x_Team\nUS$,2025-03-01 25:00,a\nUSD,2025-03-01T00:00:00Z,b\nEU,,c\n"
+    paths = [
+        write(tmp_path / "2025-03" / "few columns.csv", narrow),
+        write(tmp_path / "2025-03" / "doc_example.csv", DOC_EXAMPLE.read_text()),
+    ]
+
+    cached = [verdict.as_dict() for verdict in validate_files(paths, None, "any")]
+    built = [verdict.as_dict() for verdict in validate_files_with_dbt(paths, None, "any")]
+
+    assert cached == built
+    few = cached[0]
+    assert few["status"] == "rejected" and few["rows"] == 3
+    sampled = {i["column"]: i["samples"] for i in few["issues"] if i["severity"] == "error" and i["samples"]}
+    assert {"row": 1, "value": "US$"} in sampled["BillingCurrency"]
+    assert any(sample["row"] == 1 for sample in sampled["ChargePeriodStart"])
+    assert any(i["column"] == "BilledCost" for i in few["issues"])  # a column the file lacks is still reported
+    assert cached[1]["status"] == "accepted"
