@@ -152,8 +152,8 @@ def check_database_fits(database: Path, lake: Lake | None, bind: bool = False) -
         kind, recorded = found or (None, None)
         if lake is not None and kind not in (None, "VIEW"):
             raise ConfigError(
-                f"--lake: {database} already holds a raw layer loaded without a lake; give the lake its own "
-                "--database."
+                f"--lake: {database} already holds a raw layer loaded without a lake; drop --lake to use it, or "
+                "give the lake its own --database."
             )
         if lake is None and kind == "VIEW":
             again = f" {recorded}" if recorded else ""

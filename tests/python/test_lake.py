@@ -167,5 +167,7 @@ def test_a_database_loaded_without_a_lake_is_refused_with_one(capsys, tmp_path):
     status, _, err = run_cli(capsys, *arguments, "--lake", str(tmp_path / "lake"))
 
     assert status == 2
-    assert "already holds a raw layer loaded without a lake; give the lake its own --database" in err
+    assert (
+        "already holds a raw layer loaded without a lake; drop --lake to use it, or give the lake its own --database"
+    ) in err
     assert not (tmp_path / "lake").exists()
