@@ -15,15 +15,9 @@ from pathlib import Path
 
 import pytest
 from loader_helpers import query, run_cli
+from test_lake import AS_OF, KILL_RUNNER, MARTS
 
 from focus_ingest.sample_data import write_demo_tree
-
-AS_OF = "2025-03-15"
-KILL_RUNNER = Path(__file__).with_name("kill_runner.py")
-MARTS = (
-    "focus_charges", "costs_monthly", "data_sources", "file_validation", "validation_errors",
-    "report_costs_by_sub_account",
-)  # fmt: skip
 
 
 def _cli(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
